@@ -1,0 +1,80 @@
+// Classifying apiserver failures. client-node 2.x throws `ApiException {code, body}`; the raw transport in rest.ts
+// throws `KubeHttpError {code, status}`. Both carry an HTTP status in `code`, so the helpers look only at that.
+import { ApiException } from '@kubernetes/client-node';
+
+/** The decoded `Status` object the apiserver sends with an error (kind: Status). */
+export interface KubeStatus {
+  kind?: string;
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: unknown;
+}
+
+/** An HTTP error from the raw transport, with the apiserver's Status when it sent one. */
+export class KubeHttpError extends Error {
+  readonly code: number;
+  readonly status: KubeStatus | undefined;
+  constructor(code: number, message: string, status?: KubeStatus) {
+    super(message);
+    this.name = 'KubeHttpError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** HTTP status of an apiserver error, or undefined for network errors and anything else. */
+export function statusCode(err: unknown): number | undefined {
+  if (err instanceof ApiException || err instanceof KubeHttpError) return err.code;
+  if (typeof err === 'object' && err !== null) {
+    const c = (err as { code?: unknown; statusCode?: unknown }).statusCode ?? (err as { code?: unknown }).code;
+    if (typeof c === 'number') return c;
+  }
+  return undefined;
+}
+
+export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
+/** 409 can mean "conflict on resourceVersion" or "already exists"; isAlreadyExists tells the second apart. */
+export const isConflict = (err: unknown): boolean => statusCode(err) === 409 && !isAlreadyExists(err);
+export const isGone = (err: unknown): boolean => statusCode(err) === 410;
+
+export function isAlreadyExists(err: unknown): boolean {
+  if (statusCode(err) !== 409) return false;
+  return statusReason(err) === 'AlreadyExists';
+}
+
+/** The Status `reason` (AlreadyExists, Conflict, Expired, ...) if the error carries one. */
+export function statusReason(err: unknown): string | undefined {
+  let body: unknown;
+  if (err instanceof KubeHttpError) body = err.status;
+  else if (err instanceof ApiException) body = err.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof body === 'object' && body !== null) {
+    const r = (body as KubeStatus).reason;
+    return typeof r === 'string' ? r : undefined;
+  }
+  return undefined;
+}
+
+/** A one-line description for logs: "409 Conflict: Operation cannot be fulfilled on leases ..." */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiException) {
+    let msg: string | undefined;
+    try {
+      const b = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
+      msg = (b as KubeStatus | undefined)?.message;
+    } catch {
+      msg = undefined;
+    }
+    return `${err.code}${msg ? `: ${msg}` : ''}`;
+  }
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,131 @@
+// Patch helpers that always say which patch type they send.
+//
+// client-node 2.x sends every generated patch* call as JSON Patch (application/json-patch+json) unless told
+// otherwise, so a merge-patch body ({status: {...}}) is rejected with 400/422, and KubernetesObjectApi.patch defaults
+// to strategic merge, which custom resources reject with 415. The fix is a per-call Content-Type header via
+// setHeaderOptions() as the call's second argument; every helper here sets it explicitly.
+import {
+  type ConfigurationOptions,
+  type CustomObjectsApi,
+  type KubernetesObject,
+  type KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+
+export { isAlreadyExists, isConflict, isGone, isNotFound, statusCode, statusReason } from './errors.ts';
+
+export type PatchType = 'merge' | 'json' | 'apply' | 'strategic';
+
+const CONTENT_TYPE: Record<PatchType, PatchStrategy> = {
+  merge: PatchStrategy.MergePatch,
+  json: PatchStrategy.JsonPatch,
+  apply: PatchStrategy.ServerSideApply,
+  strategic: PatchStrategy.StrategicMergePatch,
+};
+
+/** RFC 6902 operation. `test` on /metadata/resourceVersion turns a JSON patch into a compare-and-swap. */
+export type JsonPatchOp =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string }
+  | { op: 'move' | 'copy'; from: string; path: string };
+
+/**
+ * The options object to pass as the SECOND argument of any generated patch call, e.g.
+ * `core.patchNamespacedPod({name, namespace, body}, patchOptions('merge'))`.
+ */
+export function patchOptions(type: PatchType, base?: ConfigurationOptions): ConfigurationOptions {
+  return setHeaderOptions('Content-Type', CONTENT_TYPE[type], base);
+}
+
+/** Identifies a custom object; `namespace` omitted means cluster-scoped. */
+export interface CustomObjectRef {
+  group: string;
+  version: string;
+  plural: string;
+  namespace?: string | undefined;
+  name: string;
+}
+
+export interface PatchCallOptions {
+  /** Required by the apiserver for 'apply'; recorded in managedFields for the others. */
+  fieldManager?: string;
+  /** Only for 'apply': take ownership of fields another manager set (controllers usually want true). */
+  force?: boolean;
+  /** Patch the /status subresource instead of the main resource (needs `subresources.status` in the CRD). */
+  status?: boolean;
+}
+
+/**
+ * Patch a custom object (namespaced or cluster-scoped, main resource or /status) with an explicit patch type.
+ * 'strategic' is refused: the apiserver answers 415 for custom resources, better to fail before the request.
+ */
+export async function patchCustomObject<T = KubernetesObject>(
+  api: CustomObjectsApi,
+  ref: CustomObjectRef,
+  type: PatchType,
+  body: unknown,
+  opts: PatchCallOptions = {},
+): Promise<T> {
+  if (type === 'strategic') throw new Error('strategic merge patch is not supported for custom resources');
+  if (type === 'apply' && !opts.fieldManager) throw new Error('server-side apply needs a fieldManager');
+  const options = patchOptions(type);
+  const common = {
+    group: ref.group,
+    version: ref.version,
+    plural: ref.plural,
+    name: ref.name,
+    body,
+    ...(opts.fieldManager !== undefined ? { fieldManager: opts.fieldManager } : {}),
+    // force must be unset for non-apply patches or the apiserver answers 400.
+    ...(type === 'apply' && opts.force !== undefined ? { force: opts.force } : {}),
+  };
+  let out: unknown;
+  if (ref.namespace !== undefined) {
+    const p = { ...common, namespace: ref.namespace };
+    out = opts.status
+      ? await api.patchNamespacedCustomObjectStatus(p, options)
+      : await api.patchNamespacedCustomObject(p, options);
+  } else {
+    out = opts.status
+      ? await api.patchClusterCustomObjectStatus(common, options)
+      : await api.patchClusterCustomObject(common, options);
+  }
+  return out as T;
+}
+
+/** Merge-patch `/status` of a custom object: the usual way a reconciler publishes what it observed. */
+export function mergePatchCustomStatus<T = KubernetesObject>(
+  api: CustomObjectsApi,
+  ref: CustomObjectRef,
+  status: Record<string, unknown>,
+  fieldManager?: string,
+): Promise<T> {
+  return patchCustomObject<T>(api, ref, 'merge', { status }, { status: true, ...(fieldManager ? { fieldManager } : {}) });
+}
+
+/**
+ * Server-side apply any object (core or custom) through KubernetesObjectApi, which finds the resource path from
+ * apiVersion/kind. `obj` must be a full intent (apiVersion, kind, metadata.name/namespace).
+ */
+export function applyObject<T extends KubernetesObject>(
+  objects: KubernetesObjectApi,
+  obj: T,
+  fieldManager: string,
+  force = true,
+): Promise<T> {
+  return objects.patch(obj, undefined, undefined, fieldManager, force, PatchStrategy.ServerSideApply);
+}
+
+/**
+ * Merge-patch any object (core or custom) through KubernetesObjectApi. `patch` must carry apiVersion, kind and
+ * metadata.name (and namespace) so the path can be resolved; those fields are harmless inside a merge patch.
+ * Set a key to null to delete it.
+ */
+export function mergePatchObject<T extends KubernetesObject>(
+  objects: KubernetesObjectApi,
+  patch: T,
+  fieldManager?: string,
+): Promise<T> {
+  return objects.patch(patch, undefined, undefined, fieldManager, undefined, PatchStrategy.MergePatch);
+}

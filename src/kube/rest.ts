@@ -1,0 +1,163 @@
+// Raw list and watch over node:http(s), authenticated by kc.applyToHTTPSOptions.
+//
+// Why not client-node's Watch (2.0.1, dist/watch.js)? It aborts any watch after a hard-coded, private 30 s without
+// bytes (quiet resources reconnect every 30 s), silently drops lines it cannot parse, and turns a non-200 answer
+// into Error(statusText), losing the Status body that tells "410 Expired" from a 403. Here the idle limit is ours
+// (the informer's watchdog), a corrupt stream is an error, and errors keep the apiserver's Status. Listing over the
+// same path keeps the informer generic: it needs a collection path, not a generated list function per kind.
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { KubeHttpError, type KubeStatus } from './errors.ts';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface ListPage<T extends KubernetesObject = KubernetesObject> {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  items: T[];
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+export interface WatchEvent<T extends KubernetesObject = KubernetesObject> {
+  type: WatchEventType;
+  /** The object; for ERROR a Status. */
+  object: T & KubeStatus;
+}
+
+/** The watch saw no bytes (not even a bookmark) for idleTimeoutMs: the connection is presumed dead. */
+export class WatchIdleError extends Error {
+  constructor(ms: number) {
+    super(`watch received nothing for ${ms} ms`);
+    this.name = 'WatchIdleError';
+  }
+}
+
+export interface WatchOptions {
+  signal: AbortSignal;
+  /** Destroy the connection if no bytes arrive for this long (0 = never). */
+  idleTimeoutMs: number;
+}
+
+/** What the informer needs from the network; tests substitute a fake or wrap the real one. */
+export interface ListWatchTransport {
+  list(path: string, query: Query, signal: AbortSignal): Promise<ListPage>;
+  /** Resolves when the server ends the stream cleanly (or the signal aborts); rejects on any error. */
+  watch(path: string, query: Query, onEvent: (ev: WatchEvent) => void, opts: WatchOptions): Promise<void>;
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+export class RestTransport implements ListWatchTransport {
+  readonly kc: KubeConfig;
+  constructor(kc: KubeConfig) {
+    this.kc = kc;
+  }
+
+  private async open(path: string, query: Query, signal: AbortSignal): Promise<http.IncomingMessage> {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(opts);
+    const mod = url.protocol === 'http:' ? http : https;
+    return await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = mod.request(url, { ...opts, signal }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /** Reads a non-2xx answer into a KubeHttpError carrying the Status (410 Expired, 403 Forbidden, ...). */
+  private async failure(res: http.IncomingMessage, path: string): Promise<never> {
+    let text = '';
+    try {
+      for await (const chunk of res) {
+        text += String(chunk);
+        if (text.length > MAX_ERROR_BODY) break;
+      }
+    } catch {
+      // the body is a nicety; the status code is what matters
+    }
+    let status: KubeStatus | undefined;
+    try {
+      status = JSON.parse(text) as KubeStatus;
+    } catch {
+      status = undefined;
+    }
+    const code = res.statusCode ?? 0;
+    throw new KubeHttpError(code, `GET ${path}: ${code} ${status?.message ?? text.slice(0, 200)}`, status);
+  }
+
+  async list(path: string, query: Query, signal: AbortSignal): Promise<ListPage> {
+    const res = await this.open(path, query, signal);
+    if (res.statusCode !== 200) return await this.failure(res, path);
+    res.setEncoding('utf8');
+    let text = '';
+    for await (const chunk of res) text += chunk;
+    return JSON.parse(text) as ListPage;
+  }
+
+  async watch(path: string, query: Query, onEvent: (ev: WatchEvent) => void, opts: WatchOptions): Promise<void> {
+    const res = await this.open(path, { ...query, watch: 'true' }, opts.signal);
+    if (res.statusCode !== 200) return await this.failure(res, path);
+    res.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      let buf = '';
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const finish = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        opts.signal.removeEventListener('abort', onAbort);
+        if (err) {
+          res.destroy();
+          reject(err);
+        } else resolve();
+      };
+      const onAbort = (): void => {
+        res.destroy();
+        finish();
+      };
+      const arm = (): void => {
+        if (opts.idleTimeoutMs <= 0) return;
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => finish(new WatchIdleError(opts.idleTimeoutMs)), opts.idleTimeoutMs);
+      };
+      if (opts.signal.aborted) return onAbort();
+      opts.signal.addEventListener('abort', onAbort, { once: true });
+      arm();
+      res.on('data', (chunk: string) => {
+        arm();
+        buf += chunk;
+        let nl: number;
+        while (!settled && (nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (line === '') continue;
+          let ev: WatchEvent;
+          try {
+            ev = JSON.parse(line) as WatchEvent;
+          } catch {
+            return finish(new Error(`watch ${path}: undecodable event: ${line.slice(0, 200)}`));
+          }
+          try {
+            onEvent(ev);
+          } catch (err) {
+            return finish(err instanceof Error ? err : new Error(String(err)));
+          }
+        }
+      });
+      res.on('end', () => finish());
+      res.on('error', (err) => finish(opts.signal.aborted ? undefined : err));
+      // A connection reset after headers may surface only as 'close' with an incomplete body.
+      res.on('close', () => {
+        if (!res.complete && !opts.signal.aborted) finish(new Error(`watch ${path}: connection closed mid-stream`));
+        else finish();
+      });
+    });
+  }
+}
