@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EventsV1Api } from '@kubernetes/client-node';
+import { EventRecorder } from './events.ts';
+
+/** Records calls; only the two methods the recorder uses. */
+function fakeApi(): { api: EventsV1Api; creates: any[]; patches: any[] } {
+  const creates: any[] = [];
+  const patches: any[] = [];
+  const api = {
+    createNamespacedEvent: async (p: any) => {
+      creates.push(p);
+      return p.body;
+    },
+    patchNamespacedEvent: async (p: any, opts: any) => {
+      patches.push({ ...p, opts });
+      return {};
+    },
+  } as unknown as EventsV1Api;
+  return { api, creates, patches };
+}
+
+const job = { apiVersion: 'sqlflow.org/v1alpha1', kind: 'SQLFlowJob', metadata: { name: 'j', namespace: 'ns', uid: 'u1' } };
+
+test('a hot loop of one event makes one Event and one series patch', async () => {
+  const { api, creates, patches } = fakeApi();
+  const r = new EventRecorder({ api, reportingController: 'sqlflow.org/operator', reportingInstance: 'pod-1', seriesFlushMs: 50 });
+  r.warning(job, 'ReconcileError', 'boom');
+  await r.flush(); // the create is written
+  for (let i = 1; i < 1000; i++) r.warning(job, 'ReconcileError', 'boom');
+  await r.flush();
+  assert.equal(creates.length, 1);
+  const ev = creates[0].body;
+  assert.equal(ev.type, 'Warning');
+  assert.equal(ev.reason, 'ReconcileError');
+  assert.equal(ev.regarding.uid, 'u1');
+  assert.equal(ev.reportingController, 'sqlflow.org/operator');
+  assert.match(String(ev.eventTime), /\.\d{6}Z$/);
+  assert.equal(patches.length, 1);
+  assert.equal(patches[0].body.series.count, 1000);
+  assert.equal(r.stats.patched, 1);
+});
+
+test('repeats before the first write go into the create itself', async () => {
+  const { api, creates, patches } = fakeApi();
+  const r = new EventRecorder({ api, reportingController: 'c/c', reportingInstance: 'i' });
+  for (let i = 0; i < 50; i++) r.warning(job, 'ReconcileError', 'boom');
+  await r.flush();
+  assert.equal(creates.length, 1);
+  assert.equal(creates[0].body.series.count, 50);
+  assert.equal(patches.length, 0);
+});
+
+test('distinct events per object are capped by the spam filter', async () => {
+  const { api, creates } = fakeApi();
+  const r = new EventRecorder({ api, reportingController: 'c/c', reportingInstance: 'i', burst: 5 });
+  for (let i = 0; i < 20; i++) r.normal(job, 'Step', `step ${i}`);
+  await r.flush();
+  assert.equal(creates.length, 5);
+  assert.equal(r.stats.dropped, 15);
+});
+
+test('a series whose Event expired is recreated; long notes are truncated', async () => {
+  const { api, creates } = fakeApi();
+  (api as any).patchNamespacedEvent = async () => {
+    throw Object.assign(new Error('not found'), { code: 404 });
+  };
+  const r = new EventRecorder({ api, reportingController: 'c/c', reportingInstance: 'i', seriesFlushMs: 1 });
+  const long = 'x'.repeat(5000);
+  r.normal(job, 'R', long);
+  await r.flush();
+  r.normal(job, 'R', long);
+  await r.flush();
+  assert.equal(creates.length, 2);
+  assert.equal(creates[1].body.series.count, 2);
+  assert.notEqual(creates[0].body.metadata.name, creates[1].body.metadata.name);
+  assert.ok(Buffer.byteLength(creates[0].body.note) <= 1024);
+});
