@@ -18,12 +18,7 @@ class ExprParser {
   constructor(private readonly s: TokenStream) {}
 
   expr(): Expr {
-    if (++this.depth > MAX_DEPTH) throw this.s.errorHere(`expression nested more than ${MAX_DEPTH} levels deep`);
-    try {
-      return this.or();
-    } finally {
-      this.depth--;
-    }
+    return this.or();
   }
 
   private or(): Expr {
