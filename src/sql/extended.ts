@@ -18,6 +18,8 @@ export function isExtension(word: string): word is Extension {
   return (EXTENSIONS as readonly string[]).includes(word);
 }
 
+const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._\-\/:@]*$/;
+
 type ClauseName = 'WITH' | 'COLUMN' | 'LABEL' | 'USING' | 'INTO' | 'CMD' | 'CONSTRAINT';
 
 /** Clauses each form takes, in grammar order, and which of them are required. */
@@ -80,7 +82,12 @@ export function parseExtension(ext: Extension, select: string, s: TokenStream): 
       return { type: 'evaluate', ...base, model, attributes: c.attributes, label: c.label!, into: c.into[0]! };
     }
     case 'RUN': {
+      const imageToken = s.peek();
       const image = s.name('an image after TO RUN (e.g. sqlflow/runnable:v0.0.1)');
+      // The image becomes the step's container image verbatim, so refuse what no registry holds.
+      if (!IMAGE_REF.test(image)) {
+        throw s.errorAt(imageToken!, `TO RUN image "${image}" is not a container image reference (e.g. registry/name:tag)`);
+      }
       const c = parseClauses(ext, s);
       return { type: 'run', ...base, image, args: c.cmd ?? [], into: c.into };
     }
