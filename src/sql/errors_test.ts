@@ -59,6 +59,7 @@ describe('syntax errors point at line:column', () => {
     fails('SELECT 1 TO TRAIN m WITH a 1 INTO t', 1, 28, /expected = after attribute a/);
     fails('SELECT 1 TO TRAIN m WITH a = [1, 2 INTO t', 1, 36, /expected \] to close the list/);
     fails('SELECT 1 TO RUN img CMD binning.py', 1, 25, /CMD arguments are quoted strings/);
+    fails('SELECT 1 TO RUN `img {{x}}`', 1, 17, /TO RUN image "img \{\{x\}\}" is not a container image reference/);
     fails('SELECT 1 TO TRAIN m WITH a = ' + '('.repeat(500) + '1' + ')'.repeat(500) + ' INTO t', 1, 231, /nested more than 200/);
   });
 
