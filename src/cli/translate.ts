@@ -77,9 +77,10 @@ export const translate: Subcommand = async (argv, io) => {
     return EXIT_USAGE;
   }
 
-  const { statements, errors } = checkProgram(text);
+  const { statements, errors, truncated } = checkProgram(text);
   if (errors.length > 0) {
     for (const e of errors) io.stderr(`${e.format(shownName)}\n`);
+    if (truncated) io.stderr(`${shownName}: stopped after ${errors.length} errors\n`);
     return EXIT_PROGRAM_ERROR;
   }
   if (statements.length === 0) {

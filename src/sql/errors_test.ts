@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SQLFlowSyntaxError } from './errors.ts';
-import { checkProgram, parseProgram } from './parse.ts';
+import { checkProgram, MAX_ERRORS, parseProgram } from './parse.ts';
 
 /** Parses `program`, expects a SQLFlowSyntaxError at line:column whose reason matches. */
 function fails(program: string, line: number, column: number, reason: RegExp): SQLFlowSyntaxError {
@@ -81,5 +81,12 @@ describe('syntax errors point at line:column', () => {
     const { statements, errors } = checkProgram('SELECT 1 TO TRAIN m;\nSELECT 2;\nTO RUN x;');
     assert.deepEqual(statements.map((s) => s.text), ['SELECT 2']);
     assert.deepEqual(errors.map((e) => `${e.line}:${e.column}`), ['1:20', '3:1']);
+  });
+
+  it('checkProgram stops after MAX_ERRORS errors', () => {
+    const bad = checkProgram('SELECT 1 TO TRAIN m;'.repeat(MAX_ERRORS + 5));
+    assert.equal(bad.errors.length, MAX_ERRORS);
+    assert.equal(bad.truncated, true);
+    assert.equal(checkProgram('SELECT 1 TO TRAIN m;'.repeat(MAX_ERRORS)).truncated, false);
   });
 });

@@ -26,6 +26,9 @@ export function lex(text: string): Token[] {
   checkEncodable(text);
   const tokens: Token[] = [];
   const n = text.length;
+  // Next backslash at or after the current string, shared by all strings: searching afresh
+  // per string would rescan the rest of the program each time (quadratic without backslashes).
+  const backslash = { at: -2 };
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -49,7 +52,7 @@ export function lex(text: string): Token[] {
       continue;
     }
     if (c === 39 /* ' */ || c === 34 /* " */) {
-      i = lexString(text, i, tokens);
+      i = lexString(text, i, tokens, backslash);
       continue;
     }
     if (c === 96 /* ` */) {
@@ -98,17 +101,17 @@ function checkEncodable(text: string): void {
 
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', '0': '\0', Z: '\x1a' };
 
-function lexString(text: string, start: number, out: Token[]): number {
+function lexString(text: string, start: number, out: Token[], backslash: { at: number }): number {
   const quote = text[start]!;
   let value = '';
   let i = start + 1;
   let chunk = i;
-  let b = -2; // next backslash at or after i; -1 once none is left (keeps the scan linear)
   for (;;) {
     // Jump to the next quote or backslash; everything in between is copied as is.
     const q = text.indexOf(quote, i);
     if (q < 0) break;
-    if (b !== -1 && b < i) b = text.indexOf('\\', i);
+    if (backslash.at !== -1 && backslash.at < i) backslash.at = text.indexOf('\\', i);
+    const b = backslash.at;
     if (b >= 0 && b < q) {
       if (b + 1 >= text.length) break;
       const e = text[b + 1]!;

@@ -11,7 +11,12 @@ export interface ParseResult {
   readonly statements: readonly ParsedStatement[];
   /** One per bad statement, in program order; empty when the program is good. */
   readonly errors: readonly SQLFlowSyntaxError[];
+  /** True when checking stopped at MAX_ERRORS; later statements were not checked. */
+  readonly truncated: boolean;
 }
+
+/** Enough to fix a program in one go; each error costs a walk to its line, so keep it bounded. */
+export const MAX_ERRORS = 50;
 
 /**
  * Splits and parses a program; throws the first SQLFlowSyntaxError. Any other exception
@@ -32,7 +37,7 @@ export function checkProgram(text: string): ParseResult {
   try {
     lexed = splitLexed(text);
   } catch (e) {
-    if (e instanceof SQLFlowSyntaxError) return { statements: [], errors: [e] };
+    if (e instanceof SQLFlowSyntaxError) return { statements: [], errors: [e], truncated: false };
     throw e;
   }
   const cursor = new PositionCursor(text);
@@ -46,9 +51,10 @@ export function checkProgram(text: string): ParseResult {
     } catch (e) {
       if (!(e instanceof SQLFlowSyntaxError)) throw e;
       errors.push(e);
+      if (errors.length >= MAX_ERRORS && st.index < lexed.length - 1) return { statements, errors, truncated: true };
     }
   }
-  return { statements, errors };
+  return { statements, errors, truncated: false };
 }
 
 function parseStatement(program: string, st: LexedStatement, cursor: PositionCursor): StatementAst {
