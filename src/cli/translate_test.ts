@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { parseProgram } from '../sql/parse.ts';
 import { decodeStatementArg } from '../workflow/argv.ts';
@@ -61,6 +62,19 @@ describe('sqlflow translate', () => {
     const delivered = wf.spec.templates.slice(1).map((t) => decodeStatementArg(t.container!.args.at(-1)!));
     assert.deepEqual(delivered, parseProgram(PROGRAM).map((s) => s.text));
     assert.match(delivered.at(-1)!, /'\{\{workflow\.name\}\}', 'ünï😀\nsecond line'/);
+  });
+
+  it('YAML and JSON output carry any statement text exactly (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.constantFrom('yaml', 'json'), async (s, output) => {
+        const statement = `SELECT '${s.replaceAll('\\', '\\\\').replaceAll("'", "''").replaceAll('\0', '')}' FROM t`;
+        const r = await run(['translate', '-o', output], {}, `${statement};`);
+        assert.equal(r.code, 0, r.stderr);
+        const wf = (output === 'json' ? JSON.parse(r.stdout) : parseYaml(r.stdout)) as Workflow;
+        assert.equal(decodeStatementArg(wf.spec.templates[1]!.container!.args.at(-1)!), statement);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('prints JSON with --output json and reads stdin for - or no FILE', async () => {
