@@ -3,8 +3,9 @@
 // client-node's own informer (ListWatch in dist/cache.js) stops for good on any error other than 410 and reports its
 // own stop() as an error, has no pagination, no bookmarks, no resync and no watchdog. This one runs a single loop:
 //   list (paginated, selectors applied) -> diff into the cache -> watch from the list's resourceVersion
-//   -> on clean close / watchdog: re-watch from the last resourceVersion
-//   -> on 410 Gone or an apiserver error status: relist (diff synthesises the add/update/delete we missed)
+//   -> on clean close: re-watch from the last resourceVersion
+//   -> on 410 Gone, an apiserver error status or a watchdog timeout: relist (the diff synthesises the
+//      add/update/delete we missed)
 //   -> on network errors: re-watch after jittered exponential backoff
 //   -> every relistIntervalMs: relist anyway, in case a watch silently lost events (stalls behind proxies are a known
 //      failure mode that no error reports).
@@ -246,8 +247,15 @@ export class Informer<T extends KubernetesObject = KubernetesObject> extends Eve
       }
       if (this.stopping) break;
       // Relist when the apiserver itself refused us (410, "too large resourceVersion" 504, 5xx status events):
-      // our resourceVersion may be the problem. Network errors just re-watch from where we were.
-      if (reason === 'gone' || reason === 'relist' || (reason === 'error' && error instanceof KubeHttpError)) {
+      // our resourceVersion may be the problem. Also after a watchdog timeout: kube-apiserver 1.37 answers a watch
+      // from a resourceVersion older than its watch cache with headers and then silence (checked: no 410, no
+      // bookmark), so re-watching from the same resourceVersion would stall forever. Network errors just re-watch.
+      if (
+        reason === 'gone' ||
+        reason === 'relist' ||
+        reason === 'watchdog' ||
+        (reason === 'error' && error instanceof KubeHttpError)
+      ) {
         needList = true;
       }
       const healthy = this.stats.events > eventsBefore || Date.now() - startedAt >= HEALTHY_WATCH_MS;

@@ -51,11 +51,24 @@ const MAX_ERROR_BODY = 64 * 1024;
 
 export class RestTransport implements ListWatchTransport {
   readonly kc: KubeConfig;
-  constructor(kc: KubeConfig) {
+  /** Socket inactivity limit for lists and for a watch's connect phase. */
+  readonly requestTimeoutMs: number;
+  constructor(kc: KubeConfig, requestTimeoutMs = 60_000) {
     this.kc = kc;
+    this.requestTimeoutMs = requestTimeoutMs;
   }
 
-  private async open(path: string, query: Query, signal: AbortSignal): Promise<http.IncomingMessage> {
+  /**
+   * Sends a GET and resolves on the response headers. `timeoutMs` bounds socket inactivity (connect, headers, and
+   * for lists the body) so a black-holed apiserver cannot hang us; watches switch it off once headers arrive and
+   * rely on their own idle watchdog instead.
+   */
+  private async open(
+    path: string,
+    query: Query,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const url = new URL(cluster.server.replace(/\/+$/, '') + path);
@@ -63,8 +76,9 @@ export class RestTransport implements ListWatchTransport {
     const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
     await this.kc.applyToHTTPSOptions(opts);
     const mod = url.protocol === 'http:' ? http : https;
-    return await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = mod.request(url, { ...opts, signal }, resolve);
+    return await new Promise((resolve, reject) => {
+      const req = mod.request(url, { ...opts, signal }, (res) => resolve({ req, res }));
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path}: no answer for ${timeoutMs} ms`)));
       req.on('error', reject);
       req.end();
     });
@@ -92,7 +106,7 @@ export class RestTransport implements ListWatchTransport {
   }
 
   async list(path: string, query: Query, signal: AbortSignal): Promise<ListPage> {
-    const res = await this.open(path, query, signal);
+    const { res } = await this.open(path, query, signal, this.requestTimeoutMs);
     if (res.statusCode !== 200) return await this.failure(res, path);
     res.setEncoding('utf8');
     let text = '';
@@ -101,8 +115,14 @@ export class RestTransport implements ListWatchTransport {
   }
 
   async watch(path: string, query: Query, onEvent: (ev: WatchEvent) => void, opts: WatchOptions): Promise<void> {
-    const res = await this.open(path, { ...query, watch: 'true' }, opts.signal);
+    const { req, res } = await this.open(
+      path,
+      { ...query, watch: 'true' },
+      opts.signal,
+      opts.idleTimeoutMs > 0 ? opts.idleTimeoutMs : this.requestTimeoutMs,
+    );
     if (res.statusCode !== 200) return await this.failure(res, path);
+    req.setTimeout(0);
     res.setEncoding('utf8');
     await new Promise<void>((resolve, reject) => {
       let buf = '';
