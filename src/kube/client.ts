@@ -59,7 +59,10 @@ export function loadKubeConfig(src: KubeConfigSource = {}): { kc: KubeConfig; or
       if (!fs.existsSync(f)) continue; // kubectl ignores missing later entries too
       const more = new KubeConfig();
       more.loadFromFile(f);
-      kc.mergeConfig(more, true);
+      // kubectl's rule is "first file wins" per name; client-node's mergeConfig throws on duplicates instead.
+      for (const c of more.getClusters()) if (!kc.getCluster(c.name)) kc.addCluster(c);
+      for (const u of more.getUsers()) if (!kc.getUser(u.name)) kc.addUser(u);
+      for (const x of more.getContexts()) if (!kc.getContextObject(x.name)) kc.addContext(x);
     }
     origin = 'env';
   } else if (env.KUBERNETES_SERVICE_HOST && fs.existsSync(path.join(saDir, 'token'))) {
