@@ -46,6 +46,7 @@ export async function startProcess(dir: string, name: string, cmd: string, args:
 export async function stopProcess(p: Managed, graceMs = 5000): Promise<void> {
   const pid = p.child.pid;
   if (pid === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.ref(); // keep the event loop alive until it is gone, or `await stop()` could end the process early
   signalGroup(pid, 'SIGTERM');
   const timer = new Promise<'timeout'>((ok) => setTimeout(ok, graceMs, 'timeout').unref());
   if ((await Promise.race([p.exited, timer])) === 'timeout') {
