@@ -1,0 +1,106 @@
+// The SQLFlowJob controller: three informers (jobs, and the Workflows and pods labelled with
+// a job), a work queue keyed by job, and the reconciler. Events only enqueue job keys.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { GROUP, JOB_LABEL, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import { Informer } from '../kube/informer.ts';
+import type { Logger } from '../kube/logger.ts';
+import { WorkQueue } from '../kube/workqueue.ts';
+import type { ArgoWorkflowLike, PodLike } from '../workflow/observe.ts';
+import type { StepDefaults } from './desired.ts';
+import type { Metrics } from './metrics.ts';
+import { Reconciler } from './reconciler.ts';
+
+export interface ControllerOptions {
+  kc: KubeConfig;
+  /** Watch one namespace, or all when undefined. */
+  namespace?: string;
+  defaults: StepDefaults;
+  events: EventRecorder;
+  metrics: Metrics;
+  log: Logger;
+  workers?: number;
+  /** Full relist period of the informers (default 10 min). */
+  relistIntervalMs?: number;
+}
+
+type Obj<T> = T & KubernetesObject;
+
+function collection(group: string, version: string, plural: string, namespace?: string): string {
+  const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+  return namespace ? `${base}/namespaces/${namespace}/${plural}` : `${base}/${plural}`;
+}
+
+export class Controller {
+  readonly jobs: Informer<Obj<SQLFlowJob>>;
+  readonly workflows: Informer<Obj<ArgoWorkflowLike>>;
+  readonly pods: Informer<Obj<PodLike>>;
+  readonly queue: WorkQueue;
+  private readonly reconciler: Reconciler;
+  private depthTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: ControllerOptions) {
+    const common = { logger: o.log, ...(o.relistIntervalMs !== undefined ? { relistIntervalMs: o.relistIntervalMs } : {}) };
+    this.jobs = new Informer(o.kc, { path: collection(GROUP, VERSION, PLURAL, o.namespace), ...common });
+    this.workflows = new Informer(o.kc, { path: collection('argoproj.io', 'v1alpha1', 'workflows', o.namespace), labelSelector: JOB_LABEL, indexLabels: [JOB_LABEL], ...common });
+    this.pods = new Informer(o.kc, { path: collection('', 'v1', 'pods', o.namespace), labelSelector: JOB_LABEL, indexLabels: [JOB_LABEL], ...common });
+    const m = o.metrics;
+    this.queue = new WorkQueue({
+      name: 'sqlflowjobs',
+      workers: o.workers ?? 4,
+      logger: o.log,
+      onReconciled: (_key, outcome, ms) => {
+        m.reconciles.inc({ outcome });
+        if (outcome === 'error') m.reconcileErrors.inc();
+        m.reconcileDuration.observe(ms / 1000);
+      },
+    });
+    this.reconciler = new Reconciler({
+      custom: o.kc.makeApiClient(CustomObjectsApi),
+      jobs: this.jobs.store, workflows: this.workflows.store, pods: this.pods.store,
+      events: o.events, defaults: o.defaults, log: o.log,
+      onPhase: (key, phase) => m.setPhase(key, phase),
+    });
+
+    const enqueueJob = (j: KubernetesObject) => this.queue.add(`${j.metadata?.namespace}/${j.metadata?.name}`);
+    const enqueueOwner = (o2: KubernetesObject) => {
+      const job = o2.metadata?.labels?.[JOB_LABEL];
+      if (job) this.queue.add(`${o2.metadata?.namespace}/${job}`);
+    };
+    this.jobs.addHandler({ add: enqueueJob, update: (_o, n) => enqueueJob(n), delete: enqueueJob });
+    for (const inf of [this.workflows, this.pods] as Informer<KubernetesObject>[]) {
+      inf.addHandler({ add: enqueueOwner, update: (_o, n) => enqueueOwner(n), delete: enqueueOwner });
+    }
+    for (const [name, inf] of [['sqlflowjobs', this.jobs], ['workflows', this.workflows], ['pods', this.pods]] as const) {
+      (inf as Informer<KubernetesObject>).on('restart', (info) => m.watchRestarts.inc({ resource: name, reason: info.reason }));
+    }
+  }
+
+  /**
+   * Starts the informers and waits for their caches. Every replica does this (as
+   * controller-runtime's manager does), so a standby is warm when it becomes leader.
+   */
+  async startCaches(): Promise<void> {
+    for (const inf of [this.workflows, this.pods, this.jobs] as Informer<KubernetesObject>[]) inf.start();
+    await Promise.all([this.workflows, this.pods, this.jobs].map((i) => (i as Informer<KubernetesObject>).waitForSync()));
+  }
+
+  /** Starts the workers (the leader only); keys queued while standing by are processed now. */
+  startWorkers(): void {
+    this.queue.run((key) => this.reconciler.reconcile(key));
+    this.depthTimer = setInterval(() => this.o.metrics.queueDepth.set(this.queue.len()), 1000);
+    this.depthTimer.unref();
+  }
+
+  hasSynced(): boolean {
+    return this.jobs.hasSynced() && this.workflows.hasSynced() && this.pods.hasSynced();
+  }
+
+  /** Stops the watches, then lets running reconciles finish. */
+  async stop(): Promise<void> {
+    if (this.depthTimer) clearInterval(this.depthTimer);
+    await Promise.all([this.jobs, this.workflows, this.pods].map((i) => (i as Informer<KubernetesObject>).stop()));
+    await this.queue.shutDown();
+  }
+}
