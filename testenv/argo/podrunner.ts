@@ -104,6 +104,8 @@ export class PodRunner {
 
   private writeStatus(e: Entry, status: V1PodStatus): Promise<void> {
     e.writes = e.writes.then(async () => {
+      // Once closed, this "kubelet" is gone: it reports nothing more, and a later instance finds the pod orphaned.
+      if (this.closed) return;
       try {
         await this.core.patchNamespacedPodStatus({ name: e.name, namespace: e.ns, body: { status } }, patchOptions('merge'));
       } catch (err) {
