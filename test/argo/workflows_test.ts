@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { fnv1a32, startLocalArgo, type Workflow } from '../../testenv/argo/index.ts';
+import { ORPHAN_MESSAGE } from '../../testenv/argo/podrunner.ts';
 import { open, raw, until } from '../support/http.ts';
 import { boot, getWf, nodeByName, patchWf, podsOf, shutdown, submit, waitDone, type Env } from './support.ts';
 
@@ -327,6 +328,12 @@ describe('running pods', () => {
     await until('running', async () => (await getWf(env, name)).status?.nodes?.[name]?.phase === 'Running');
     await until('log', async () => (await logOf(name)).includes('started'));
     await env.custom.deleteNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows', namespace: 'default', name });
+    // The process gets SIGTERM at once, before garbage collection gets to the pod.
+    const main = await until('process ended', async () => {
+      const l = env.cp.kubelet!.logs.get('default', name, 'main');
+      return l?.finished ? l : undefined;
+    }, 10_000);
+    assert.equal(Buffer.concat(main.records.map((r) => r.data)).toString(), 'started\ngot TERM\n');
     await until('pod collected', async () => (await podsOf(env, name)).length === 0, 60_000, 300);
     assert.equal(env.cp.kubelet!.logs.hasPod('default', name), false);
   });
@@ -352,6 +359,22 @@ describe('podGC and ttlStrategy', () => {
     await waitDone(env, name);
     await until('pods gone', async () => (await podsOf(env, name)).length === 0, 20_000, 200);
     await until('workflow gone', async () => (await raw(env.kc, 'GET', `/apis/argoproj.io/v1alpha1/namespaces/default/workflows/${name}`)).status === 404, 20_000, 200);
+  });
+});
+
+describe('restarts', () => {
+  it('fails a step whose process a previous instance started, instead of hanging', async () => {
+    const name = 'orphan';
+    await submit(env, { metadata: { name }, spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'x', command: ['sleep', '300'] } }] } });
+    await until('running', async () => (await getWf(env, name)).status?.nodes?.[name]?.phase === 'Running');
+    await env.argo.stop();
+    env.argo = await startLocalArgo({ kc: env.kc, kubelet: env.cp.kubelet! });
+    const wf = await waitDone(env, name);
+    assert.equal(wf.status?.phase, 'Failed');
+    assert.equal(wf.status?.nodes?.[name]?.message, ORPHAN_MESSAGE);
+    // The restarted instance runs new workflows as usual.
+    await submit(env, { metadata: { name: 'after-restart' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'x', command: ['true'] } }] } });
+    assert.equal((await waitDone(env, 'after-restart')).status?.phase, 'Succeeded');
   });
 });
 
