@@ -1,0 +1,237 @@
+// One open log answer (sinceTime=cursor.sec, timestamps=true), turned into complete lines with a canonical cursor.
+//
+// A reader is opened at a cursor (sec, k): it skips the first k lines, then queues complete lines until taken.
+// Opened with follow=true on a running container it is a live continuation: later Fetches with the cursor it has
+// reached take lines from it without re-reading anything (cache.ts). For a terminated container it is a plain
+// answer, paused when the queue is full (TCP back-pressure) so a 100 MB log is never held in memory.
+//
+// Only lines ending in "\n" are delivered. The trailing fragment is delivered only when the caller knows the
+// container has terminated and the answer ended cleanly and was not cut by limitBytes (finalFragment()).
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { LogCursor } from '../api/token.ts';
+import { CursorTracker, parseLine, type ParsedLine } from './cursor.ts';
+import { openPodLog, podLogStats } from './podlog.ts';
+
+export interface ReaderTarget {
+  namespace: string;
+  pod: string;
+  /** Pod UID, part of the cache key so a re-created pod of the same name is never continued. */
+  podUID: string;
+  container: string;
+}
+
+export interface ReaderOptions extends ReaderTarget {
+  cursor: LogCursor;
+  follow: boolean;
+  limitBytes?: number;
+  /** Queue size at which the stream is paused (default 4 MiB). */
+  highWaterBytes?: number;
+}
+
+export function readerKey(t: ReaderTarget, c: LogCursor): string {
+  return `${t.namespace}/${t.pod}/${t.podUID}/${t.container}@${c.sec}.${c.k}`;
+}
+
+export class LogReader extends EventEmitter<{ change: [] }> {
+  readonly target: ReaderTarget;
+  readonly follow: boolean;
+  readonly limitBytes: number | undefined;
+  /** Set once the answer ended: cleanly (error undefined) or not. */
+  ended = false;
+  error: Error | undefined;
+  /** The answer reached limitBytes: its trailing fragment is a cut, not a line. */
+  cut = false;
+  /** Date.now() of the last take (for idle eviction). */
+  lastUsed = Date.now();
+  /** Bytes received over this reader's life. */
+  bytesRead = 0;
+
+  private res: IncomingMessage | undefined;
+  private readonly ac = new AbortController();
+  private readonly tracker: CursorTracker;
+  private toSkip: number;
+  private readonly queue: ParsedLine[] = [];
+  private queueHead = 0;
+  private queueBytes = 0;
+  private partial: Buffer[] = [];
+  private partialLen = 0;
+  private readonly highWater: number;
+  private paused = false;
+  private prevSec: number;
+
+  private constructor(opts: ReaderOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.target = { namespace: opts.namespace, pod: opts.pod, podUID: opts.podUID, container: opts.container };
+    this.follow = opts.follow;
+    this.limitBytes = opts.limitBytes;
+    this.tracker = new CursorTracker(opts.cursor);
+    this.toSkip = opts.cursor.k;
+    this.prevSec = opts.cursor.sec;
+    this.highWater = opts.highWaterBytes ?? 4 * 1024 * 1024;
+  }
+
+  /** Opens the answer; rejects with PodLogError for non-200 (e.g. 400 while the container waits to start). */
+  static async open(kc: KubeConfig, opts: ReaderOptions): Promise<LogReader> {
+    const r = new LogReader(opts);
+    const q = {
+      namespace: opts.namespace,
+      pod: opts.pod,
+      container: opts.container,
+      sinceSec: opts.cursor.sec,
+      follow: opts.follow,
+      ...(opts.limitBytes !== undefined ? { limitBytes: opts.limitBytes } : {}),
+    };
+    r.attach(await openPodLog(kc, q, r.ac.signal));
+    return r;
+  }
+
+  /** The cache key for the position reached. */
+  key(): string {
+    return readerKey(this.target, this.tracker.cursor());
+  }
+
+  cursor(): LogCursor {
+    return this.tracker.cursor();
+  }
+
+  /** Complete lines waiting to be taken. */
+  available(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  /** Nothing more will ever come from this answer (ended, and every complete line taken). */
+  exhausted(): boolean {
+    return this.ended && this.available() === 0;
+  }
+
+  /** The trailing bytes after the last newline, if the answer ended cleanly and was not cut. */
+  hasFragment(): boolean {
+    return this.ended && !this.error && !this.cut && this.partialLen > 0;
+  }
+
+  /**
+   * Takes queued lines: at least one if any is queued (a line longer than maxBytes still progresses), then more while
+   * their content fits in maxBytes.
+   */
+  take(maxBytes: number): ParsedLine[] {
+    this.lastUsed = Date.now();
+    const out: ParsedLine[] = [];
+    let used = 0;
+    while (this.queueHead < this.queue.length) {
+      const l = this.queue[this.queueHead]!;
+      if (out.length > 0 && used + l.text.length + 1 > maxBytes) break;
+      out.push(l);
+      used += l.text.length + 1;
+      this.queueHead++;
+      this.queueBytes -= l.rawBytes;
+      this.tracker.consume(l.sec, l.rawBytes);
+    }
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    if (this.paused && this.queueBytes < this.highWater / 2) {
+      this.paused = false;
+      this.res?.resume();
+    }
+    return out;
+  }
+
+  /** Delivers the trailing fragment as the last line. Call only when the container is known to have terminated. */
+  takeFragment(): ParsedLine | undefined {
+    if (!this.hasFragment()) return undefined;
+    const raw = Buffer.concat(this.partial, this.partialLen);
+    this.partial = [];
+    this.partialLen = 0;
+    const l = parseLine(raw, this.prevSec, raw.length);
+    this.tracker.consume(l.sec, l.rawBytes);
+    return l;
+  }
+
+  /** Resolves on the next line, end, or abort of `signal`. */
+  changed(signal?: AbortSignal): Promise<void> {
+    if (this.available() > 0 || this.ended) return Promise.resolve();
+    return new Promise((ok) => {
+      const done = () => {
+        this.off('change', done);
+        signal?.removeEventListener('abort', done);
+        ok();
+      };
+      this.on('change', done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  close(): void {
+    if (!this.ended) {
+      this.ended = true;
+      this.error = new Error('reader closed');
+    }
+    this.ac.abort();
+    this.res?.destroy();
+    this.emit('change');
+  }
+
+  private attach(res: IncomingMessage): void {
+    this.res = res;
+    res.on('data', (chunk: Buffer) => this.onData(chunk));
+    res.on('end', () => this.onEnd(undefined));
+    res.on('error', (err) => this.onEnd(err));
+    res.on('close', () => {
+      if (!res.complete) this.onEnd(new Error('log stream closed before its end'));
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.ended) return;
+    this.bytesRead += chunk.length;
+    podLogStats.bytesRead += chunk.length;
+    let start = 0;
+    let added = false;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      if (nl < 0) break;
+      let raw: Buffer;
+      if (this.partialLen > 0) {
+        this.partial.push(chunk.subarray(start, nl));
+        raw = Buffer.concat(this.partial, this.partialLen + (nl - start));
+        this.partial = [];
+        this.partialLen = 0;
+      } else {
+        // Copy: a kept subarray would pin the whole chunk in memory.
+        raw = Buffer.from(chunk.subarray(start, nl));
+      }
+      start = nl + 1;
+      const line = parseLine(raw, this.prevSec, raw.length + 1);
+      this.prevSec = line.sec;
+      if (this.toSkip > 0) {
+        this.toSkip--;
+        this.tracker.consume(line.sec, line.rawBytes);
+        continue;
+      }
+      this.queue.push(line);
+      this.queueBytes += line.rawBytes;
+      added = true;
+    }
+    if (start < chunk.length) {
+      this.partial.push(Buffer.from(chunk.subarray(start)));
+      this.partialLen += chunk.length - start;
+    }
+    if (this.queueBytes >= this.highWater && !this.paused) {
+      this.paused = true;
+      this.res?.pause();
+    }
+    if (added) this.emit('change');
+  }
+
+  private onEnd(err: Error | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (err && !this.ac.signal.aborted) this.error = err;
+    if (this.limitBytes !== undefined && this.bytesRead >= this.limitBytes) this.cut = true;
+    this.emit('change');
+  }
+}
