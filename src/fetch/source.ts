@@ -1,0 +1,136 @@
+// What Fetch knows about jobs, workflows and pods: three informers (the runtime's resilient ones) and a change
+// notifier that long-polling Fetches wait on — woken by watch events, never by a timer loop.
+//
+// Scope: the API server watches every namespace (one set of caches for all clients); the library scopes the
+// informers to one job (field selector on the job's name, label selector sqlflow.org/job=<name> on workflows and
+// pods), so a CLI only ever lists what it reads.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { API_VERSION, JOB_LABEL, PLURAL, type SQLFlowJob } from '../api/job.ts';
+import { Informer } from '../kube/informer.ts';
+import { type Logger, silentLogger } from '../kube/logger.ts';
+import type { ArgoWorkflowLike, PodLike } from '../workflow/observe.ts';
+import { WORKFLOW_LABEL } from '../workflow/observe.ts';
+
+type Obj<T> = T & KubernetesObject;
+export type PodObj = Obj<PodLike> & {
+  metadata?: { uid?: string; labels?: Record<string, string>; namespace?: string };
+  spec?: { nodeName?: string };
+};
+export type WorkflowObj = Obj<ArgoWorkflowLike>;
+export type JobObj = SQLFlowJob & KubernetesObject;
+
+export interface JobState {
+  job: JobObj | undefined;
+  workflow: WorkflowObj | undefined;
+  pods: PodObj[];
+}
+
+export interface SourceScope {
+  /** Watch one namespace only (default: all). */
+  namespace?: string;
+  /** Watch one job only (needs namespace). */
+  job?: string;
+}
+
+function collection(group: string, version: string, plural: string, namespace?: string): string {
+  const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+  return namespace ? `${base}/namespaces/${namespace}/${plural}` : `${base}/${plural}`;
+}
+
+/** Keys a waiter listens on: the job and its workflow. */
+const jobKey = (ns: string, name: string) => `j/${ns}/${name}`;
+const wfKey = (ns: string, name: string) => `w/${ns}/${name}`;
+
+export class JobSource {
+  readonly jobs: Informer<JobObj>;
+  readonly workflows: Informer<WorkflowObj>;
+  readonly pods: Informer<PodObj>;
+  private seq = 0;
+  private readonly lastChange = new Map<string, number>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  constructor(kc: KubeConfig, scope: SourceScope = {}, logger: Logger = silentLogger) {
+    const [group, version] = API_VERSION.split('/') as [string, string];
+    const ns = scope.namespace;
+    const common = { logger, relistIntervalMs: 5 * 60_000 };
+    const jobSel = scope.job ? `${JOB_LABEL}=${scope.job}` : JOB_LABEL;
+    this.jobs = new Informer<JobObj>(kc, {
+      path: collection(group, version, PLURAL, ns),
+      ...(scope.job ? { fieldSelector: `metadata.name=${scope.job}` } : {}),
+      ...common,
+    });
+    this.workflows = new Informer<WorkflowObj>(kc, { path: collection('argoproj.io', 'v1alpha1', 'workflows', ns), labelSelector: jobSel, ...common });
+    this.pods = new Informer<PodObj>(kc, { path: collection('', 'v1', 'pods', ns), labelSelector: jobSel, indexLabels: [WORKFLOW_LABEL], ...common });
+    const on = (keyOf: (o: KubernetesObject) => string | undefined) => {
+      const f = (o: KubernetesObject) => {
+        const k = keyOf(o);
+        if (k) this.touch(k);
+      };
+      return { add: f, update: (_: KubernetesObject, n: KubernetesObject) => f(n), delete: f };
+    };
+    this.jobs.addHandler(on((o) => jobKey(o.metadata?.namespace ?? '', o.metadata?.name ?? '')));
+    this.workflows.addHandler(on((o) => wfKey(o.metadata?.namespace ?? '', o.metadata?.name ?? '')));
+    this.pods.addHandler(on((o) => {
+      const wf = o.metadata?.labels?.[WORKFLOW_LABEL];
+      return wf ? wfKey(o.metadata?.namespace ?? '', wf) : undefined;
+    }));
+  }
+
+  async start(timeoutMs = 60_000): Promise<void> {
+    for (const i of this.informers()) i.start();
+    await Promise.all(this.informers().map((i) => i.waitForSync(timeoutMs)));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.informers().map((i) => i.stop()));
+    for (const set of this.waiters.values()) for (const w of set) w();
+    this.waiters.clear();
+  }
+
+  /** A change counter to pass to waitChange(): take it BEFORE reading state, so no event falls in between. */
+  version(): number {
+    return this.seq;
+  }
+
+  get(namespace: string, job: string, workflow: string | undefined): JobState {
+    const j = this.jobs.store.get(namespace, job);
+    const wfName = workflow || j?.status?.workflowName;
+    const wf = wfName ? this.workflows.store.get(namespace, wfName) : undefined;
+    const pods = wfName ? this.pods.store.byLabel(WORKFLOW_LABEL, wfName).filter((p) => p.metadata?.namespace === namespace) : [];
+    return { job: j, workflow: wf, pods };
+  }
+
+  /** Resolves when the job, its workflow or one of its pods changed after `since`, or `signal` aborts. */
+  waitChange(namespace: string, job: string, workflow: string | undefined, since: number, signal: AbortSignal): Promise<void> {
+    const keys = [jobKey(namespace, job)];
+    if (workflow) keys.push(wfKey(namespace, workflow));
+    if (keys.some((k) => (this.lastChange.get(k) ?? 0) > since) || signal.aborted) return Promise.resolve();
+    return new Promise((ok) => {
+      const done = () => {
+        for (const k of keys) {
+          const set = this.waiters.get(k);
+          set?.delete(done);
+          if (set?.size === 0) this.waiters.delete(k);
+        }
+        signal.removeEventListener('abort', done);
+        ok();
+      };
+      for (const k of keys) {
+        let set = this.waiters.get(k);
+        if (!set) this.waiters.set(k, (set = new Set()));
+        set.add(done);
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private touch(key: string): void {
+    this.lastChange.set(key, ++this.seq);
+    const set = this.waiters.get(key);
+    if (set) for (const w of [...set]) w();
+  }
+
+  private informers(): Informer<KubernetesObject>[] {
+    return [this.jobs, this.workflows, this.pods] as unknown as Informer<KubernetesObject>[];
+  }
+}
