@@ -28,6 +28,7 @@ interface Entry {
   stopped: boolean;
   retry?: NodeJS.Timeout;
   mainImage: string;
+  finalizing?: boolean;
   /** Serialises this pod's status writes. */
   writes: Promise<void>;
 }
@@ -51,7 +52,7 @@ export class PodRunner {
     if (this.closed || pod.spec?.nodeName !== this.opts.nodeName) return;
     const uid = pod.metadata!.uid!;
     if (pod.metadata?.deletionTimestamp) {
-      this.stop(uid, 2000);
+      void this.finalizeDeletion(pod);
       return;
     }
     if (this.pods.has(uid) || isTerminalPodPhase(pod.status?.phase)) return;
@@ -64,6 +65,30 @@ export class PodRunner {
       return;
     }
     void this.start(pod, entry);
+  }
+
+  /**
+   * A graceful delete of a pod bound to a node waits for its kubelet: stop the containers within the grace
+   * period, then remove the object (delete with grace 0), as the kubelet's status manager does.
+   */
+  private async finalizeDeletion(pod: V1Pod): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    const e = this.pods.get(uid);
+    if (e?.finalizing) return;
+    if (e) e.finalizing = true;
+    this.stop(uid, (pod.metadata?.deletionGracePeriodSeconds ?? 2) * 1000);
+    await e?.proc?.done;
+    await e?.writes;
+    if (this.closed) return;
+    try {
+      await this.core.deleteNamespacedPod({
+        // In the body: client-node drops a 0 given as the gracePeriodSeconds query parameter.
+        name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body: { gracePeriodSeconds: 0, preconditions: { uid } },
+      });
+    } catch (err) {
+      const c = (err as { code?: number }).code;
+      if (c !== 404 && c !== 409) this.opts.log(`local argo: finalize deletion of pod ${pod.metadata!.namespace}/${pod.metadata!.name}: ${String(err)}`);
+    }
   }
 
   /** The pod was deleted: its processes die and its logs go, as with a kubelet. */
