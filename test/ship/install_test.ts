@@ -141,6 +141,23 @@ describe('config/default', () => {
   });
 });
 
+describe('config/default on an empty cluster', () => {
+  it('installs with one `kubectl apply --server-side -k` (Namespace and CRD come first)', async () => {
+    const fresh = await startControlPlane({ kubelet: false, controllerManager: false });
+    try {
+      const r = await fresh.kubectl(['apply', '--server-side', '-k', DEFAULT]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      const applied = r.stdout.trim().split('\n');
+      assert.match(applied[0]!, /^namespace\/sqlflow-system serverside-applied$/);
+      assert.match(applied[1]!, /^customresourcedefinition\.apiextensions\.k8s\.io\/sqlflowjobs\.sqlflow\.org serverside-applied$/);
+      assert.equal(applied.length, 12);
+    } finally {
+      await fresh.stop();
+    }
+  });
+});
+
 describe('config/samples', () => {
   it('validate against the CRD by server-side dry run, in any namespace', async () => {
     await kubectl(['create', 'namespace', 'samples']);
