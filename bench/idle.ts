@@ -8,7 +8,7 @@ import { request } from 'node:https';
 import { startControlPlane } from '../testenv/controlplane/index.ts';
 import { installWorkflowCrd } from '../testenv/argo/crd.ts';
 import { startLocalArgo } from '../testenv/argo/index.ts';
-import { installOperator, OPERATOR_NAMESPACE, OPERATOR_SA, ROOT, startOperator } from '../test/support/operator.ts';
+import { installOperator, OPERATOR_NAMESPACE, OPERATOR_SA, ROOT, startOperator } from '../testenv/operator.ts';
 import { Jobs } from '../test/support/jobs.ts';
 import { auditEvents, tally } from '../test/support/audit.ts';
 

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alive } from '../testenv/controlplane/processes.ts';
-import { ROOT } from './support/operator.ts';
+import { ROOT } from '../testenv/operator.ts';
 import { until } from './support/http.ts';
 
 it('leaves no orphan processes when the owning process is SIGKILLed', async () => {

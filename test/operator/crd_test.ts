@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
-import { ROOT } from '../support/operator.ts';
+import { ROOT } from '../../testenv/operator.ts';
 
 let cp: ControlPlane;
 

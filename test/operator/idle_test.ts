@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
 import { installWorkflowCrd } from '../../testenv/argo/crd.ts';
 import { startLocalArgo } from '../../testenv/argo/index.ts';
-import { installOperator, OPERATOR_NAMESPACE, OPERATOR_SA, ROOT, startOperator, type OperatorProcess } from '../support/operator.ts';
+import { installOperator, OPERATOR_NAMESPACE, OPERATOR_SA, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
 import { Jobs } from '../support/jobs.ts';
 import { auditEvents, tally } from '../support/audit.ts';
 

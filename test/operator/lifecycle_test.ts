@@ -7,7 +7,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
 import { installWorkflowCrd } from '../../testenv/argo/crd.ts';
 import { startLocalArgo } from '../../testenv/argo/index.ts';
-import { assertNoForbidden, installOperator, ROOT, startOperator, type OperatorProcess } from '../support/operator.ts';
+import { assertNoForbidden, installOperator, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
 import { Jobs } from '../support/jobs.ts';
 import { until } from '../support/http.ts';
 

@@ -8,7 +8,7 @@ import { desiredWorkflow, workflowName } from '../../src/controller/desired.ts';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
 import { installWorkflowCrd } from '../../testenv/argo/crd.ts';
 import { startLocalArgo } from '../../testenv/argo/index.ts';
-import { assertNoForbidden, installOperator, OPERATOR_NAMESPACE, ROOT, startOperator, type OperatorProcess } from '../support/operator.ts';
+import { assertNoForbidden, installOperator, OPERATOR_NAMESPACE, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
 import { Jobs } from '../support/jobs.ts';
 import { until } from '../support/http.ts';
 

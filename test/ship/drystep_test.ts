@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { main, PREFIX } from '../../testenv/drystep/main.ts';
 import { drystepCommand, drystepCommandFlag, DRYSTEP_ENTRY } from '../../testenv/drystep/index.ts';
-import { ROOT } from '../support/operator.ts';
+import { ROOT } from '../../testenv/operator.ts';
 
 async function dry(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string[]; err: string[]; sleeps: number[] }> {
   const out: string[] = [];

@@ -12,7 +12,7 @@ import type { SQLFlowJob } from '../../src/api/job.ts';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
 import { installWorkflowCrd, startLocalArgo } from '../../testenv/argo/index.ts';
 import { drystepCommandFlag } from '../../testenv/drystep/index.ts';
-import { assertNoForbidden, installOperator, ROOT, startOperator, type OperatorProcess } from '../support/operator.ts';
+import { assertNoForbidden, installOperator, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
 import { Jobs } from '../support/jobs.ts';
 import { kstatus, kstatusBinary } from './kstatus.ts';
 import { runHealthScript } from './lua.ts';

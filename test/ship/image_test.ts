@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
 import { installWorkflowCrd } from '../../testenv/argo/crd.ts';
-import { installOperator, ROOT } from '../support/operator.ts';
+import { installOperator, ROOT } from '../../testenv/operator.ts';
 
 let cp: ControlPlane;
 let kubeconfig: string;

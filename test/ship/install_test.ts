@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
 import { startProcess, stopProcess, type Managed } from '../../testenv/controlplane/processes.ts';
-import { ROOT } from '../support/operator.ts';
+import { ROOT } from '../../testenv/operator.ts';
 import { until } from '../support/http.ts';
 
 let cp: ControlPlane;

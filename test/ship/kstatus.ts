@@ -6,7 +6,7 @@ import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheRoot } from '../../testenv/controlplane/binaries.ts';
-import { ROOT } from '../support/operator.ts';
+import { ROOT } from '../../testenv/operator.ts';
 
 const run = promisify(execFile);
 const SOURCE = join(ROOT, 'tools', 'kstatus');

@@ -1,6 +1,6 @@
-// Runs the operator as tests need it: CRDs installed, the RBAC of config/rbac applied, and
-// the operator process started AS its ServiceAccount (a TokenRequest token), never as admin,
-// so a missing permission shows up as a 403 in its log.
+// Runs the operator as the tests and the local stack need it: CRDs installed, the RBAC of
+// config/rbac applied, and the operator process started AS its ServiceAccount (a TokenRequest
+// token), never as admin, so a missing permission shows up as a 403 in its log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -8,10 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { ControlPlane } from '../../testenv/controlplane/index.ts';
-import { until } from './http.ts';
+import type { ControlPlane } from './controlplane/index.ts';
+import { freePort } from './controlplane/ports.ts';
 
-export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+export const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 export const OPERATOR_NAMESPACE = 'sqlflow-system';
 export const OPERATOR_SA = 'sqlflow-operator';
 
@@ -42,9 +42,11 @@ export interface OperatorProcess {
 
 let seq = 0;
 
-/** Starts `sqlflow-operator` (src/main.ts) with a kubeconfig and extra flags; resolves once /readyz answers 200. */
+/**
+ * Starts `sqlflow-operator` (src/main.ts) with a kubeconfig; resolves once /readyz answers 200.
+ * Defaults: API off, debug logs, an `echo` step command; later `flags` override them.
+ */
 export async function startOperator(cp: ControlPlane, kubeconfig: string, flags: string[] = []): Promise<OperatorProcess & { healthPort: number; metricsPort: number }> {
-  const { freePort } = await import('../../testenv/controlplane/ports.ts');
   const [healthPort, metricsPort] = [await freePort(), await freePort()];
   const logFile = join(cp.dir, `operator-${++seq}.log`);
   const out = createWriteStream(logFile);
@@ -64,14 +66,17 @@ export async function startOperator(cp: ControlPlane, kubeconfig: string, flags:
   };
   let dead = false;
   void exited.then(() => (dead = true));
-  await until('operator ready', async () => {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     if (dead) throw new Error(`operator exited early:\n${await proc.log()}`);
     const r = await fetch(`http://127.0.0.1:${healthPort}/readyz`).catch(() => undefined);
-    return r?.status === 200;
-  }, 60_000, 200).catch(async (e: unknown) => {
-    child.kill('SIGKILL');
-    throw new Error(`${String(e)}\n${await proc.log()}`);
-  });
+    if (r?.status === 200) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`operator not ready after 60 s:\n${await proc.log()}`);
+    }
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
   return proc;
 }
 
