@@ -7,7 +7,7 @@
 // long-polls: it sleeps on the informers' change notifications and the reader's new lines, never on a timer loop.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { isFinished, type LogsStatus } from '../api/job.ts';
-import { encodeToken, formatStatusCursor, parseStatusCursor, START_CURSOR, type FetchPosition } from '../api/token.ts';
+import { encodeToken, formatStatusCursor, parseStatusCursor, START_CURSOR, type FetchPosition, type LogCursor } from '../api/token.ts';
 import { describeError } from '../kube/errors.ts';
 import { type Logger, silentLogger } from '../kube/logger.ts';
 import {
@@ -102,6 +102,8 @@ type Decision =
 
 interface ReadOutcome {
   lines: ParsedLine[];
+  /** The cursor after `lines` (unchanged when none). */
+  cursor?: LogCursor;
   drained: boolean;
   gone?: boolean;
   error?: string;
@@ -219,7 +221,10 @@ export class Fetcher {
         }
         if (d.kind === 'read') {
           const terminated = mainTerminated(d.pod);
-          const r = await this.readStep(pos, d.pod, terminated, budget, deadline, ac.signal);
+          // Drain (and report) a step only once Argo has recorded its end too, so finishedSteps carries the final
+          // phase and exit code; the pod's status often arrives a moment before the node's.
+          const stepDone = nodeDone(d.step.phase) || (st.workflow !== undefined && workflowCompleted(st.workflow));
+          const r = await this.readStep(pos, d.pod, terminated, stepDone, budget, deadline, ac.signal);
           for (const l of r.lines) {
             const fl: FetchedLine = { step: d.step.index, text: l.text.toString('utf8') };
             if (opts.timestamps && l.time) fl.time = l.time;
@@ -227,6 +232,7 @@ export class Fetcher {
             budget -= l.text.length + 1;
             pos.lines++;
           }
+          if (r.cursor) pos.cursor = r.cursor;
           if (r.error) message = r.error;
           if (r.gone) {
             if (await this.podGone(pos.namespace, pos.workflow, d.step.nodeID)) {
@@ -311,12 +317,14 @@ export class Fetcher {
     return { kind: 'read', step, pod };
   }
 
-  private async readStep(pos: FetchPosition, pod: PodObj, terminated: boolean, budget: number, deadline: number, signal: AbortSignal): Promise<ReadOutcome> {
+  private async readStep(
+    pos: FetchPosition, pod: PodObj, terminated: boolean, stepDone: boolean, budget: number, deadline: number, signal: AbortSignal,
+  ): Promise<ReadOutcome> {
     const name = pod.metadata?.name ?? '';
     if (name === '') return { lines: [], drained: false, gone: true };
     const target = { namespace: pos.namespace, pod: name, podUID: pod.metadata?.uid ?? '', container: MAIN_CONTAINER };
     let r = this.cache ? this.cache.take(target, pos.cursor) : undefined;
-    if (r && r.exhausted() && !this.canDrain(r, terminated)) {
+    if (r && r.exhausted() && !this.canDrain(r, terminated, stepDone)) {
       r.close();
       r = undefined;
     }
@@ -345,32 +353,34 @@ export class Fetcher {
         continue;
       }
       let drained = false;
-      if (r.exhausted() && this.canDrain(r, terminated)) {
+      if (r.exhausted() && this.canDrain(r, terminated, stepDone)) {
         const frag = r.takeFragment();
         if (frag) got.push(frag);
         drained = true;
       }
+      const cursor = r.cursor();
       if (drained) {
         r.close();
-        return { lines: got, drained };
+        return { lines: got, cursor, drained };
       }
       if (r.exhausted()) {
         // The answer ended but the container is not known to be terminated (a broken stream, or a status update
         // still on its way): open a fresh one at the new position later.
-        const pause = sleep(r.error ? 1000 : 200, signal);
+        // When the container is known to have ended, the awaited change is the node's status: wait for the watch.
+        const pause = terminated && !r.error ? undefined : sleep(r.error ? 1000 : 200, signal);
         r.close();
-        return { lines: got, drained: false, waitOn: pause };
+        return { lines: got, cursor, drained: false, ...(pause ? { waitOn: pause } : {}) };
       }
       const waitOn = r.changed(signal);
       if (this.cache) this.cache.put(r);
       else r.close();
-      return { lines: got, drained: false, waitOn };
+      return { lines: got, cursor, drained: false, waitOn };
     }
   }
 
   /** The reader's end is the log's end: it ended cleanly, was not cut, and the container had terminated. */
-  private canDrain(r: LogReader, terminatedNow: boolean): boolean {
-    if (!r.ended || r.error || r.cut) return false;
+  private canDrain(r: LogReader, terminatedNow: boolean, stepDone: boolean): boolean {
+    if (!r.ended || r.error || r.cut || !stepDone) return false;
     return r.follow ? terminatedNow : ((r as ReaderWithState).openedTerminated ?? false);
   }
 

@@ -47,7 +47,7 @@ export async function openPodLog(kc: KubeConfig, q: PodLogQuery, signal?: AbortS
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(podLogPath(q), cluster.server);
-  const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'text/plain' } };
+  const opts: https.RequestOptions = { method: 'GET', headers: {} };
   await kc.applyToHTTPSOptions(opts);
   if (signal) opts.signal = signal;
   podLogStats.requests++;
