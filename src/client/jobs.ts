@@ -1,0 +1,131 @@
+// Job operations shared by the API server (as the operator) and the library (as the user): create a SQLFlowJob
+// from a program or a workflow manifest, describe it, cancel it.
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
+import { patchCustomObject } from '../kube/patch.ts';
+import { workflowSteps, type ArgoWorkflowLike, type PodLike } from '../workflow/observe.ts';
+import type { StepInfo } from '../fetch/fetch.ts';
+
+export interface RunSpec {
+  namespace: string;
+  /** Job name; omitted = generated from `sqlflow-`. */
+  name?: string;
+  /** A SQLFlow program ... */
+  sql?: string;
+  /** ... or an Argo Workflow manifest (object, or YAML/JSON text). */
+  workflow?: Record<string, unknown> | string;
+  /** Secret key holding the datasource connection string. */
+  datasource?: { name: string; key: string };
+  image?: string;
+}
+
+export class RunSpecError extends Error {
+  override readonly name = 'RunSpecError';
+}
+
+/** Summary of a job, as Get answers it. */
+export interface JobSummary {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** The Argo Workflow's name (the original SQLFlow's job ID); '' until the operator created it. */
+  workflow: string;
+  phase: string;
+  message: string;
+  progress: string;
+  stepCount: number;
+  steps: StepInfo[];
+  createdAt: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+const ref = (namespace: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace });
+
+export function parseWorkflow(w: Record<string, unknown> | string): Record<string, unknown> {
+  let obj: unknown = w;
+  if (typeof w === 'string') {
+    try {
+      obj = parseYaml(w);
+    } catch (e) {
+      throw new RunSpecError(`the workflow is not valid YAML: ${(e as Error).message}`);
+    }
+  }
+  const o = obj as { apiVersion?: unknown; kind?: unknown } | null;
+  if (!o || typeof o !== 'object' || o.apiVersion !== 'argoproj.io/v1alpha1' || o.kind !== 'Workflow') {
+    throw new RunSpecError('the workflow must be an Argo Workflow manifest (apiVersion: argoproj.io/v1alpha1, kind: Workflow)');
+  }
+  return o as Record<string, unknown>;
+}
+
+export function jobManifest(spec: RunSpec): SQLFlowJob {
+  if ((spec.sql === undefined || spec.sql.trim() === '') === (spec.workflow === undefined)) {
+    throw new RunSpecError('give exactly one of a SQL program or an Argo Workflow');
+  }
+  if (!spec.namespace) throw new RunSpecError('a namespace is required');
+  const body: SQLFlowJob = {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: spec.name ? { name: spec.name } : ({ generateName: 'sqlflow-' } as SQLFlowJob['metadata']),
+    spec: {},
+  };
+  if (spec.sql !== undefined && spec.sql.trim() !== '') body.spec.sql = spec.sql;
+  if (spec.workflow !== undefined) body.spec.workflow = parseWorkflow(spec.workflow);
+  if (spec.datasource) body.spec.datasource = { secretKeyRef: { name: spec.datasource.name, key: spec.datasource.key } };
+  if (spec.image) body.spec.image = spec.image;
+  return body;
+}
+
+export async function createJob(api: CustomObjectsApi, spec: RunSpec): Promise<SQLFlowJob> {
+  return (await api.createNamespacedCustomObject({ ...ref(spec.namespace), body: jobManifest(spec) })) as SQLFlowJob;
+}
+
+export async function getJob(api: CustomObjectsApi, namespace: string, name: string): Promise<SQLFlowJob> {
+  return (await api.getNamespacedCustomObject({ ...ref(namespace), name })) as SQLFlowJob;
+}
+
+export async function listJobs(api: CustomObjectsApi, namespace: string): Promise<SQLFlowJob[]> {
+  return ((await api.listNamespacedCustomObject(ref(namespace))) as { items: SQLFlowJob[] }).items;
+}
+
+/** Sets spec.cancel (the only mutable spec field); the operator terminates the workflow. */
+export async function cancelJob(api: CustomObjectsApi, namespace: string, name: string): Promise<SQLFlowJob> {
+  return patchCustomObject<SQLFlowJob>(api, { ...ref(namespace), name }, 'merge', { spec: { cancel: true } });
+}
+
+const iso = (t: unknown): string => (t instanceof Date ? t.toISOString() : typeof t === 'string' ? t : '');
+
+/** A job's summary; with its workflow (and pods) the steps come from Argo's nodes, else from the job's status. */
+export function summarize(job: SQLFlowJob, wf?: ArgoWorkflowLike, pods: readonly PodLike[] = []): JobSummary {
+  const st = job.status ?? {};
+  let steps: StepInfo[];
+  const count = st.stepCount ?? 0;
+  if (wf) {
+    const s = workflowSteps(wf, pods);
+    const n = Math.max(count, s.length);
+    steps = s.map((x) => ({
+      index: x.index, count: n, name: x.name, nodeID: x.nodeID, phase: x.phase,
+      ...(x.podName ? { podName: x.podName } : {}), ...(x.exitCode !== undefined ? { exitCode: x.exitCode } : {}), ...(x.message ? { message: x.message } : {}),
+    }));
+  } else {
+    steps = (st.steps ?? []).map((x) => ({
+      index: x.index, count: Math.max(count, (st.steps ?? []).length), name: x.name, nodeID: x.nodeID ?? '', phase: x.phase ?? '',
+      ...(x.podName ? { podName: x.podName } : {}), ...(x.exitCode !== undefined ? { exitCode: x.exitCode } : {}), ...(x.message ? { message: x.message } : {}),
+    }));
+  }
+  return {
+    namespace: job.metadata.namespace ?? '',
+    name: job.metadata.name ?? '',
+    uid: job.metadata.uid ?? '',
+    workflow: st.workflowName ?? '',
+    phase: st.phase ?? 'Pending',
+    message: st.message ?? '',
+    progress: st.progress ?? '',
+    stepCount: Math.max(count, steps.length),
+    steps,
+    createdAt: iso(job.metadata.creationTimestamp),
+    startedAt: st.startedAt ?? '',
+    finishedAt: st.finishedAt ?? '',
+  };
+}
