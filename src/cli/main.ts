@@ -16,6 +16,22 @@ const SUBCOMMANDS: Readonly<Record<string, Entry>> = {
     summary: 'print the Argo Workflow for a SQLFlow program',
     load: async () => (await import('./translate.ts')).translate,
   },
+  run: {
+    summary: 'run a SQLFlow program (or an Argo Workflow) as a SQLFlowJob; --follow streams its logs',
+    load: async () => (await import('./run.ts')).run,
+  },
+  logs: {
+    summary: "print a job's step logs exactly once (-f to follow, --token to continue)",
+    load: async () => (await import('./logs.ts')).logs,
+  },
+  get: {
+    summary: 'list jobs, or show one job and its steps',
+    load: async () => (await import('./get.ts')).get,
+  },
+  cancel: {
+    summary: 'cancel a job (its workflow is terminated)',
+    load: async () => (await import('./cancel.ts')).cancel,
+  },
 };
 
 function usage(): string {

@@ -1,0 +1,249 @@
+// What `run`, `logs`, `get` and `cancel` talk to: the Kubernetes API with the user's kubeconfig (the library), or a
+// SQLFlow API server (--server URL, Connect protocol, bearer token). Both answer in the same shapes, and the
+// follow loop (live step line on a terminal, plain lines otherwise) is shared.
+import { createClient, type Client, ConnectError } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { isFinished } from '../api/job.ts';
+import { decodeToken } from '../api/token.ts';
+import { SQLFlowClient } from '../client/index.ts';
+import type { JobSummary, RunSpec } from '../client/jobs.ts';
+import type { FetchResult, StepInfo } from '../fetch/fetch.ts';
+import { loadKubeConfig } from '../kube/client.ts';
+import { SQLFlowService, type FetchResponse, type Job as PbJob, type StepInfo as PbStep } from '../gen/sqlflow/v1/sqlflow_pb.ts';
+import type { Io } from './io.ts';
+
+export interface FetchView {
+  lines: { step: number; text: string; time?: string; notice?: boolean }[];
+  token: string;
+  eof: boolean;
+  jobPhase: string;
+  step?: StepInfo;
+  finishedSteps: StepInfo[];
+  message?: string;
+}
+
+export type FetchFrom = { token: string } | { name: string; from: 'record' | 'beginning' };
+
+export interface Backend {
+  namespace: string;
+  run(spec: RunSpec): Promise<{ job: JobSummary; token: string }>;
+  fetch(from: FetchFrom, o: { waitSeconds: number; timestamps: boolean; maxBytes?: number }): Promise<FetchView>;
+  get(name: string, namespace?: string): Promise<JobSummary>;
+  list(): Promise<JobSummary[]>;
+  cancel(name: string): Promise<JobSummary>;
+  close(): Promise<void>;
+}
+
+export interface ConnectionFlags {
+  server?: string;
+  'auth-token'?: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+}
+
+export const CONNECTION_FLAGS = {
+  server: { type: 'string' },
+  'auth-token': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
+} as const;
+
+export const CONNECTION_HELP = `  -n, --namespace NS          namespace (default: the kubeconfig context's)
+      --kubeconfig FILE       kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)
+      --context NAME          kubeconfig context
+      --server URL            talk to a SQLFlow API server (Connect) instead of the Kubernetes API
+      --auth-token TOKEN      bearer token for --server (default: $SQLFLOW_AUTH_TOKEN, else the kubeconfig user's token)
+`;
+
+export function openBackend(f: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Backend {
+  if (f.server) return new ServerBackend(f, env);
+  const kc = loadKubeConfig({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) }).kc;
+  const client = new SQLFlowClient({ kc, ...(f.namespace ? { namespace: f.namespace } : {}) });
+  return {
+    namespace: client.namespace,
+    run: async (spec) => {
+      const job = spec.sql !== undefined
+        ? await client.run(spec.sql, { namespace: spec.namespace, ...(spec.name ? { name: spec.name } : {}), ...(spec.datasource ? { datasource: spec.datasource } : {}), ...(spec.image ? { image: spec.image } : {}) })
+        : await client.submit(spec.workflow ?? '', { namespace: spec.namespace, ...(spec.name ? { name: spec.name } : {}) });
+      return { job: await client.get(job.name, job.namespace), token: job.token };
+    },
+    fetch: async (from, o) => {
+      const opts = { waitSeconds: o.waitSeconds, timestamps: o.timestamps, ...(o.maxBytes ? { maxBytes: o.maxBytes } : {}) };
+      const r: FetchResult = 'token' in from ? await client.fetch(from.token, opts) : await client.fetchJob(from.name, { ...opts, from: from.from });
+      return r;
+    },
+    get: (name, ns) => client.get(name, ns),
+    list: () => client.list(),
+    cancel: (name) => client.cancel(name),
+    close: () => client.close(),
+  };
+}
+
+class ServerBackend implements Backend {
+  readonly namespace: string;
+  private readonly client: Client<typeof SQLFlowService>;
+  private readonly headers: Record<string, string>;
+
+  constructor(f: ConnectionFlags, env: NodeJS.ProcessEnv) {
+    let token = f['auth-token'] ?? env.SQLFLOW_AUTH_TOKEN;
+    let ns = f.namespace;
+    if (!token || !ns) {
+      try {
+        const kc = loadKubeConfig({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) }).kc;
+        token ??= kc.getCurrentUser()?.token;
+        ns ??= kc.getContextObject(kc.getCurrentContext())?.namespace;
+      } catch {
+        // no kubeconfig: fine with --auth-token and -n
+      }
+    }
+    this.namespace = ns || 'default';
+    this.headers = token ? { Authorization: `Bearer ${token}` } : {};
+    this.client = createClient(SQLFlowService, createConnectTransport({ baseUrl: f.server!, httpVersion: '1.1' }));
+  }
+
+  async run(spec: RunSpec) {
+    const program = spec.sql !== undefined
+      ? { case: 'sql' as const, value: spec.sql }
+      : { case: 'workflowYaml' as const, value: typeof spec.workflow === 'string' ? spec.workflow : JSON.stringify(spec.workflow) };
+    const r = await this.client.run({
+      namespace: spec.namespace, name: spec.name ?? '', program, image: spec.image ?? '',
+      datasourceSecret: spec.datasource ? `${spec.datasource.name}:${spec.datasource.key}` : '', waitSeconds: 30,
+    }, { headers: this.headers });
+    return { job: fromPbJob(r.job), token: r.token };
+  }
+
+  async fetch(from: FetchFrom, o: { waitSeconds: number; timestamps: boolean; maxBytes?: number }): Promise<FetchView> {
+    const r = await this.client.fetch({
+      ...('token' in from ? { token: from.token } : { job: { namespace: this.namespace, name: from.name }, fromBeginning: from.from === 'beginning' }),
+      waitSeconds: o.waitSeconds, timestamps: o.timestamps, maxBytes: o.maxBytes ?? 0,
+    }, { headers: this.headers, timeoutMs: (o.waitSeconds + 30) * 1000 });
+    return fromPbFetch(r);
+  }
+
+  async get(name: string, namespace = this.namespace) {
+    return fromPbJob((await this.client.get({ namespace, name }, { headers: this.headers })).job);
+  }
+
+  async list(): Promise<JobSummary[]> {
+    throw new Error('listing jobs is not part of the API; name a job, or use the Kubernetes API (drop --server)');
+  }
+
+  async cancel(name: string) {
+    return fromPbJob((await this.client.cancel({ namespace: this.namespace, name }, { headers: this.headers })).job);
+  }
+
+  async close() {}
+}
+
+function fromPbStep(s: PbStep): StepInfo {
+  return {
+    index: s.index, count: s.count, name: s.name, nodeID: s.nodeId, phase: s.phase,
+    ...(s.podName ? { podName: s.podName } : {}), ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}), ...(s.message ? { message: s.message } : {}),
+  };
+}
+
+function fromPbJob(j: PbJob | undefined): JobSummary {
+  if (!j) throw new Error('the server answered without a job');
+  return {
+    namespace: j.namespace, name: j.name, uid: j.uid, workflow: j.workflow, phase: j.phase, message: j.message, progress: j.progress,
+    stepCount: j.stepCount, steps: j.steps.map(fromPbStep), createdAt: j.createdAt, startedAt: j.startedAt, finishedAt: j.finishedAt,
+  };
+}
+
+function fromPbFetch(r: FetchResponse): FetchView {
+  return {
+    lines: r.lines.map((l) => ({ step: l.step, text: l.text, ...(l.time ? { time: l.time } : {}), ...(l.notice ? { notice: true } : {}) })),
+    token: r.token, eof: r.eof, jobPhase: r.jobPhase,
+    ...(r.step ? { step: fromPbStep(r.step) } : {}),
+    finishedSteps: r.finishedSteps.map(fromPbStep),
+    ...(r.message ? { message: r.message } : {}),
+  };
+}
+
+/** A one-line description of an error for stderr. */
+export function errorText(e: unknown): string {
+  if (e instanceof ConnectError) return e.rawMessage;
+  return e instanceof Error ? e.message : String(e);
+}
+
+export interface StreamOptions {
+  follow: boolean;
+  timestamps: boolean;
+  /** Live step line on stderr (only when it is a terminal). */
+  live: boolean;
+}
+
+export interface StreamOutcome {
+  eof: boolean;
+  token: string;
+  jobPhase: string;
+  failed: boolean;
+}
+
+/**
+ * Prints logs from `from`: to the end (follow) or as far as they go now. Lines go to stdout; step transitions,
+ * failures and the live step line to stderr.
+ */
+export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamOptions): Promise<StreamOutcome> {
+  const started = Date.now();
+  let status = '';
+  const clear = () => {
+    if (o.live && status) io.stderr('\r\x1b[K');
+  };
+  const draw = (v: FetchView) => {
+    if (!o.live) return;
+    const s = v.step;
+    const secs = Math.floor((Date.now() - started) / 1000);
+    const elapsed = `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}`;
+    status = s ? `step ${s.index + 1}/${s.count} ${s.name ? `${s.name} ` : ''}${s.phase}  ${elapsed}` : `${v.jobPhase}  ${elapsed}`;
+    io.stderr(`\r\x1b[K${status}`);
+  };
+  let ticker: NodeJS.Timeout | undefined;
+  let last: FetchView | undefined;
+  if (o.live) ticker = setInterval(() => last && draw(last), 1000);
+  let failed = false;
+  let token = '';
+  let cur: FetchFrom = from;
+  try {
+    for (;;) {
+      const v = await b.fetch(cur, { waitSeconds: o.follow ? 20 : 0, timestamps: o.timestamps });
+      last = v;
+      token = v.token;
+      cur = { token: v.token };
+      clear();
+      if (v.lines.length > 0) {
+        io.stdout(v.lines.map((l) => (l.time ? `${l.time} ${l.text}` : l.text)).join('\n') + '\n');
+      }
+      for (const s of v.finishedSteps) {
+        const bad = s.phase === 'Failed' || s.phase === 'Error';
+        if (bad) failed = true;
+        if (bad || !o.live) {
+          const code = s.exitCode !== undefined ? ` (exit code ${s.exitCode})` : '';
+          io.stderr(`sqlflow: step ${s.index + 1}/${s.count} ${s.name}: ${s.phase}${code}${bad && s.message ? `: ${s.message}` : ''}\n`);
+        }
+      }
+      if (v.message && v.finishedSteps.length === 0) io.stderr(`sqlflow: ${v.message}\n`);
+      draw(v);
+      if (v.eof) {
+        clear();
+        let phase = v.jobPhase;
+        // The operator writes the job's phase right after the workflow completes; give it a moment.
+        for (let i = 0; i < 50 && !isFinished(phase as never); i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          const p = decodeToken(v.token);
+          phase = (await b.get(p.job, p.namespace)).phase;
+        }
+        return { eof: true, token, jobPhase: phase, failed: failed || phase !== 'Succeeded' };
+      }
+      if (!o.follow && v.lines.length === 0 && v.finishedSteps.length === 0) {
+        clear();
+        return { eof: false, token, jobPhase: v.jobPhase, failed };
+      }
+    }
+  } finally {
+    if (ticker) clearInterval(ticker);
+  }
+}
+
