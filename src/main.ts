@@ -10,6 +10,7 @@ import { LeaderElector } from './kube/leader.ts';
 import { createLogger, parseLogLevel } from './kube/logger.ts';
 import { FlagError, parseAddr, parseFlags, usage } from './operator/flags.ts';
 import { serveHealth, serveMetrics, type Listening } from './operator/http.ts';
+import { startApiServer, type ApiServer } from './server/index.ts';
 
 async function main(): Promise<number> {
   let cfg;
@@ -49,6 +50,17 @@ async function main(): Promise<number> {
   await controller.startCaches();
   log.info('caches synced');
 
+  // The API is stateless: every replica serves it, leader or not.
+  let api: ApiServer | undefined;
+  const apiAddr = parseAddr(cfg.apiAddr, 'api-addr');
+  if (apiAddr) {
+    api = await startApiServer({
+      kc, port: apiAddr.port, ...(apiAddr.host ? { host: apiAddr.host } : {}), logger: log,
+      auth: cfg.apiAuth === 'none' ? 'none' : 'kubernetes',
+      ...(cfg.apiTlsCert && cfg.apiTlsKey ? { tls: { certFile: cfg.apiTlsCert, keyFile: cfg.apiTlsKey } } : {}),
+    });
+  }
+
   let elector: LeaderElector | undefined;
   let exitCode = 0;
   let stopping = false;
@@ -58,6 +70,7 @@ async function main(): Promise<number> {
       stopping = true;
       exitCode = code;
       log.info('shutting down', { why });
+      await api?.close();
       await controller.stop(); // stop watches, let running reconciles finish
       await events.flush();
       await elector?.stop(); // releases the Lease so a standby takes over at once

@@ -213,10 +213,16 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
       token = v.token;
       cur = { token: v.token };
       clear();
-      if (v.lines.length > 0) {
-        io.stdout(v.lines.map((l) => (l.time ? `${l.time} ${l.text}` : l.text)).join('\n') + '\n');
-      }
+      // A step's end is reported after its own lines and before the next step's.
+      let printed = 0;
+      const printUpTo = (step: number) => {
+        let end = printed;
+        while (end < v.lines.length && v.lines[end]!.step <= step) end++;
+        if (end > printed) io.stdout(v.lines.slice(printed, end).map((l) => (l.time ? `${l.time} ${l.text}` : l.text)).join('\n') + '\n');
+        printed = end;
+      };
       for (const s of v.finishedSteps) {
+        printUpTo(s.index);
         const bad = s.phase === 'Failed' || s.phase === 'Error';
         if (bad) failed = true;
         if (bad || !o.live) {
@@ -224,6 +230,7 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
           io.stderr(`sqlflow: step ${s.index + 1}/${s.count} ${s.name}: ${s.phase}${code}${bad && s.message ? `: ${s.message}` : ''}\n`);
         }
       }
+      printUpTo(Infinity);
       if (v.message && v.finishedSteps.length === 0) io.stderr(`sqlflow: ${v.message}\n`);
       draw(v);
       if (v.eof) {
