@@ -15,7 +15,7 @@ export interface StepDefaults {
 
 /** The job cannot be turned into a Workflow; `reason` becomes the condition reason. */
 export class InvalidJobError extends Error {
-  constructor(readonly reason: 'InvalidProgram' | 'InvalidWorkflow' | 'InvalidSpec', message: string) {
+  constructor(readonly reason: 'InvalidProgram' | 'InvalidWorkflow' | 'InvalidSpec' | 'WorkflowTooLarge', message: string) {
     super(message);
     this.name = 'InvalidJobError';
   }
@@ -97,8 +97,20 @@ export function desiredWorkflow(job: SQLFlowJob, defaults: StepDefaults): Desire
   // The pods carry the job label too, so the operator watches only its own pods.
   const wfSpec = manifest.spec as { podMetadata?: { labels?: Record<string, string> } };
   wfSpec.podMetadata = { ...wfSpec.podMetadata, labels: { ...wfSpec.podMetadata?.labels, [JOB_LABEL]: name } };
+  const bytes = Buffer.byteLength(JSON.stringify(manifest));
+  if (bytes > MAX_WORKFLOW_BYTES) {
+    const statements = spec.sql !== undefined ? Math.max(1, (manifest.spec as { templates?: unknown[] }).templates!.length - 1) : 0;
+    const per = statements ? ` (about ${Math.floor((statements * MAX_WORKFLOW_BYTES) / bytes)} statements each)` : '';
+    throw new InvalidJobError('WorkflowTooLarge', `the Workflow for this job would be ${(bytes / 1048576).toFixed(2)} MiB, over the ${(MAX_WORKFLOW_BYTES / 1048576).toFixed(2)} MiB an object may have in etcd; split it into several SQLFlowJobs${per}`);
+  }
   return { ...(fixedName ? { fixedName } : {}), prefix, manifest };
 }
+
+/**
+ * etcd refuses requests over 1.5 MiB (its default --max-request-bytes); leave room for the
+ * metadata, managed fields and status the Workflow gains on its way.
+ */
+export const MAX_WORKFLOW_BYTES = 1_300_000;
 
 function stringify(r: NonNullable<SQLFlowJob['spec']['resources']>): { limits?: Record<string, string>; requests?: Record<string, string> } {
   const conv = (m?: Record<string, string | number>) => (m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)])) : undefined);

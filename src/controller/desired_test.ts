@@ -50,6 +50,16 @@ describe('desiredWorkflow', () => {
     const d = desiredWorkflow(job({ workflow: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'fixed' }, spec: { entrypoint: 'a' } } }), {});
     assert.equal(d.fixedName, 'fixed');
   });
+  it('refuses a Workflow too large for etcd with WorkflowTooLarge and how to split the program', () => {
+    const sql = Array.from({ length: 8000 }, (_, i) => `SELECT * FROM t${i} WHERE x > ${i}`).join(';\n');
+    assert.throws(() => desiredWorkflow(job({ sql }), {}), (e: unknown) => {
+      assert.ok(e instanceof InvalidJobError);
+      assert.equal(e.reason, 'WorkflowTooLarge');
+      assert.match(e.message, /^the Workflow for this job would be 1\.\d\d MiB, over the 1\.24 MiB an object may have in etcd; split it into several SQLFlowJobs \(about \d+ statements each\)$/);
+      return true;
+    });
+    assert.ok(desiredWorkflow(job({ sql: sql.split(';\n').slice(0, 5000).join(';\n') }), {}));
+  });
   it('rejects an invalid program with InvalidProgram and the line:column', () => {
     assert.throws(() => desiredWorkflow(job({ sql: 'SELECT 1;\nSELECT * FROM t TO TRAIN DNN WITH a = 1, a = 2 INTO m;' }), {}), (e: unknown) => {
       assert.ok(e instanceof InvalidJobError);
