@@ -44,10 +44,12 @@ async function main(): Promise<number> {
   const metricsAddr = parseAddr(cfg.metricsAddr, 'metrics-addr');
   if (metricsAddr) endpoints.push(await serveMetrics(metrics.registry, metricsAddr));
   const healthAddr = parseAddr(cfg.healthAddr, 'health-addr');
-  if (healthAddr) endpoints.push(await serveHealth(() => (controller.hasSynced() ? undefined : 'caches not synced yet'), healthAddr));
+  if (healthAddr) endpoints.push(await serveHealth(() => controller.notReadyReason(), healthAddr));
   for (const e of endpoints) log.info('listening', { port: e.port });
 
+  const waiting = setInterval(() => log.warn('waiting for caches', { reason: controller.notReadyReason() }), 15_000);
   await controller.startCaches();
+  clearInterval(waiting);
   log.info('caches synced');
 
   // The API is stateless: every replica serves it, leader or not.

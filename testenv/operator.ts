@@ -80,9 +80,12 @@ export async function startOperator(cp: ControlPlane, kubeconfig: string, flags:
   return proc;
 }
 
-/** Fails when the operator's log shows a request refused by RBAC. */
+/**
+ * Fails when the operator's log shows a request refused by RBAC: the authorizer's message is
+ * `User "…" cannot <verb> resource "…"` (admission refusals also say "forbidden", but not this).
+ */
 export async function assertNoForbidden(proc: OperatorProcess): Promise<void> {
   const log = await proc.log();
-  const bad = log.split('\n').filter((l) => /\b403\b|forbidden/i.test(l));
+  const bad = log.split('\n').filter((l) => /cannot [a-z]+ resource/.test(l));
   if (bad.length) throw new Error(`the operator was refused by RBAC:\n${bad.slice(0, 5).join('\n')}`);
 }

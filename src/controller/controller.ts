@@ -3,6 +3,7 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, JOB_LABEL, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
+import { describeError } from '../kube/errors.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { Informer } from '../kube/informer.ts';
 import type { Logger } from '../kube/logger.ts';
@@ -39,6 +40,7 @@ export class Controller {
   readonly queue: WorkQueue;
   private readonly reconciler: Reconciler;
   private depthTimer: NodeJS.Timeout | undefined;
+  private readonly lastErrors = new Map<string, string>();
 
   constructor(private readonly o: ControllerOptions) {
     const common = { logger: o.log, ...(o.relistIntervalMs !== undefined ? { relistIntervalMs: o.relistIntervalMs } : {}) };
@@ -73,7 +75,10 @@ export class Controller {
       inf.addHandler({ add: enqueueOwner, update: (_o, n) => enqueueOwner(n), delete: enqueueOwner });
     }
     for (const [name, inf] of [['sqlflowjobs', this.jobs], ['workflows', this.workflows], ['pods', this.pods]] as const) {
-      (inf as Informer<KubernetesObject>).on('restart', (info) => m.watchRestarts.inc({ resource: name, reason: info.reason }));
+      (inf as Informer<KubernetesObject>).on('restart', (info) => {
+        m.watchRestarts.inc({ resource: name, reason: info.reason });
+        if (info.error !== undefined) this.lastErrors.set(name, describeError(info.error).replace(/\s+/g, " ").trim());
+      });
     }
   }
 
@@ -95,6 +100,19 @@ export class Controller {
 
   hasSynced(): boolean {
     return this.jobs.hasSynced() && this.workflows.hasSynced() && this.pods.hasSynced();
+  }
+
+  /** Why the caches are not synced (for /readyz and the log), or undefined when they are. */
+  notReadyReason(): string | undefined {
+    const waiting = ([['sqlflowjobs', this.jobs], ['workflows', this.workflows], ['pods', this.pods]] as const)
+      .filter(([, inf]) => !(inf as Informer<KubernetesObject>).hasSynced())
+      .map(([name]) => {
+        const err = this.lastErrors.get(name);
+        const hint = name === 'workflows' && err?.includes('404') ? ' (is Argo Workflows installed? its Workflow CRD is missing)'
+          : name === 'sqlflowjobs' && err?.includes('404') ? ' (install the SQLFlowJob CRD from crds/)' : '';
+        return err ? `${name}: ${err}${hint}` : `${name}: listing`;
+      });
+    return waiting.length ? `caches not synced: ${waiting.join('; ')}` : undefined;
   }
 
   /** Stops the watches, then lets running reconciles finish. */

@@ -62,7 +62,10 @@ export class Reconciler {
         const created = await this.create(job, log);
         obs = { kind: 'present', workflow: created, pods: [] };
       } catch (e) {
-        if (!(e instanceof InvalidJobError)) throw e;
+        if (!(e instanceof InvalidJobError)) {
+          await this.reportSubmitFailure(job, e, log);
+          throw e; // retried with backoff
+        }
         invalid = { reason: e.reason, message: e.message };
       }
     }
@@ -128,6 +131,24 @@ export class Reconciler {
       }
     }
     throw new Error(`no free workflow name for prefix ${d.prefix} after ${MAX_NAME_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * A Workflow that cannot be created for now (Argo's CRD missing, a webhook refusing it, RBAC)
+   * would leave the job Pending without a word: say why in its status and an event, then retry.
+   */
+  private async reportSubmitFailure(job: SQLFlowJob, err: unknown, log: Logger): Promise<void> {
+    const message = `cannot create the workflow yet: ${describeError(err)}; retrying`;
+    log.warn('workflow creation failed', { error: describeError(err) });
+    this.d.events.warning(ref(job), 'SubmitFailed', message, 'Create');
+    const desired = desiredStatus(job, { kind: 'none' }, this.now().toISOString());
+    const patch = statusPatch(job, { ...desired, message, conditions: desired.conditions!.map((c) => ({ ...c, message, ...(c.type === 'Reconciling' ? { reason: 'SubmitFailed' } : {}) })) });
+    if (!patch) return;
+    try {
+      await mergePatchCustomStatus(this.d.custom, { ...JOBS, namespace: job.metadata.namespace!, name: job.metadata.name! }, patch, FIELD_MANAGER);
+    } catch (e) {
+      log.warn('cannot record the failure in status', { error: describeError(e) });
+    }
   }
 
   /** Argo's own way to stop a workflow: spec.shutdown=Terminate, set with a merge patch. */

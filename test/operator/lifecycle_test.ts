@@ -29,13 +29,16 @@ before(async () => {
 });
 
 after(async () => {
-  if (op) {
-    const code = await op.stop();
-    assert.equal(code, 0, 'the operator exits 0 on SIGTERM');
-    await assertNoForbidden(op);
+  try {
+    if (op) {
+      const code = await op.stop();
+      assert.equal(code, 0, 'the operator exits 0 on SIGTERM');
+      await assertNoForbidden(op);
+    }
+  } finally {
+    await argo?.stop();
+    await cp?.stop();
   }
-  await argo?.stop();
-  await cp?.stop();
 });
 
 describe('SQLFlowJob lifecycle', () => {

@@ -29,10 +29,13 @@ before(async () => {
 });
 
 after(async () => {
-  for (const p of started) await p.stop('SIGKILL');
-  for (const p of started) await assertNoForbidden(p);
-  await argo?.stop();
-  await cp?.stop();
+  try {
+    for (const p of started) await p.stop('SIGKILL');
+    for (const p of started) await assertNoForbidden(p);
+  } finally {
+    await argo?.stop();
+    await cp?.stop();
+  }
 });
 
 async function operator(flags: string[] = []): Promise<OperatorProcess> {

@@ -1,0 +1,95 @@
+// When the Workflow cannot be created (here: an admission policy refuses it), the job says why in
+// its status instead of sitting silently in Pending, and goes on once the way is clear. And
+// an operator started before Argo is installed says so on /readyz.
+import { after, before, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
+import { installWorkflowCrd } from '../../testenv/argo/crd.ts';
+import { startLocalArgo } from '../../testenv/argo/index.ts';
+import { assertNoForbidden, installOperator, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
+import { Jobs } from '../support/jobs.ts';
+import { until } from '../support/http.ts';
+
+const FREEZE = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: no-workflows}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [argoproj.io], apiVersions: ['*'], operations: [CREATE], resources: [workflows]}
+  validations:
+  - {expression: 'false', message: workflows are frozen by policy}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: no-workflows}
+spec:
+  policyName: no-workflows
+  validationActions: [Deny]
+`;
+
+let cp: ControlPlane;
+let op: OperatorProcess | undefined;
+let argo: { stop(): Promise<void> } | undefined;
+
+let sa: string;
+
+before(async () => {
+  cp = await startControlPlane();
+  sa = await installOperator(cp);
+});
+after(async () => {
+  try {
+    if (op) {
+      await op.stop();
+      await assertNoForbidden(op);
+    }
+  } finally {
+    await argo?.stop();
+    await cp?.stop();
+  }
+});
+
+it('is not ready before Argo is installed, and /readyz says why', async () => {
+  const { freePort } = await import('../../testenv/controlplane/ports.ts');
+  const kubeconfig = sa;
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts'), `--kubeconfig=${kubeconfig}`, `--health-addr=127.0.0.1:${port}`, '--metrics-addr=0', '--api-addr=0'], { cwd: ROOT, stdio: 'ignore' });
+  try {
+    let body = '';
+    for (let i = 0; i < 100 && !body.includes('Argo'); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      if (r) {
+        assert.equal(r.status, 503);
+        body = await r.text();
+      }
+    }
+    assert.match(body, /^caches not synced: workflows: .*404.* \(is Argo Workflows installed\? its Workflow CRD is missing\)/);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
+it('reports a workflow it cannot create, then runs the job once it can', async () => {
+  await installWorkflowCrd(cp.kubeConfig());
+  argo = await startLocalArgo({ kc: cp.kubeConfig(), kubelet: cp.kubelet! });
+  const policy = await cp.kubectl(['apply', '-f', '-'], { input: FREEZE });
+  assert.equal(policy.code, 0, policy.stderr);
+  const probe = '{"apiVersion":"argoproj.io/v1alpha1","kind":"Workflow","metadata":{"generateName":"probe-"},"spec":{"entrypoint":"x"}}';
+  await until('the policy is in force', async () => (await cp.kubectl(['create', '--dry-run=server', '-f', '-'], { input: probe })).stderr.includes('frozen'), 30_000, 300);
+  op = await startOperator(cp, sa, [`--step-command=${JSON.stringify(['sh', join(ROOT, 'test', 'fixtures', 'step.sh')])}`]);
+  const jobs = new Jobs(cp.kubeConfig());
+  await jobs.create('early', { sql: 'SELECT 1' });
+  const waiting = await jobs.waitFor('early', 'a message saying why', (j) => /cannot create the workflow yet/.test(j.status?.message ?? ''));
+  assert.equal(waiting.status!.phase, 'Pending');
+  assert.match(waiting.status!.message!, /workflows are frozen by policy/);
+  assert.equal(waiting.status!.conditions!.find((c) => c.type === 'Reconciling')?.reason, 'SubmitFailed');
+
+  assert.equal((await cp.kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', 'no-workflows'])).code, 0);
+  const done = await jobs.phase('early', 'Succeeded', 120_000);
+  assert.equal(done.status!.progress, '1/1');
+});
