@@ -342,7 +342,7 @@ export class Fetcher {
           this.log.warn('reading a step log failed', { pod: `${pos.namespace}/${name}`, err: describeError(err) });
           return { lines: [], drained: false, error: `reading the log of pod ${name} failed: ${describeError(err)}; retrying`, waitOn: sleep(1000, signal) };
         }
-        await this.firstData(r, deadline, signal);
+        await this.firstData(r, budget, deadline, signal);
       }
       const got = r.take(budget);
       if (got.length === 0 && r.exhausted() && r.cut && !r.error && limit !== undefined && attempt < 30) {
@@ -384,16 +384,24 @@ export class Fetcher {
     return r.follow ? terminatedNow : ((r as ReaderWithState).openedTerminated ?? false);
   }
 
-  /** After a fresh open, wait until the answer's first new line (or its end): what is already logged is returned at once. */
-  private async firstData(r: LogReader, deadline: number, signal: AbortSignal): Promise<void> {
+  /**
+   * After a fresh open, wait for what is already logged: a finite answer (not follow) until it ended or holds a full
+   * budget — taking only its first chunk would re-read the skipped lines on the next call for a few bytes — and a
+   * live stream until its first new line, with a short grace when nothing new comes.
+   */
+  private async firstData(r: LogReader, budget: number, deadline: number, signal: AbortSignal): Promise<void> {
     const hardStop = Date.now() + 30_000;
     let lastBytes = -1;
-    while (r.available() === 0 && !r.ended && !signal.aborted && Date.now() < hardStop) {
+    const enough = () => (r.follow ? r.available() > 0 : r.queuedBytes() >= budget || r.isPaused());
+    while (!enough() && !r.ended && !signal.aborted && Date.now() < hardStop) {
       // A live stream with nothing new stops sending; give it a short grace (longer if the caller waits anyway).
       if (r.follow && r.bytesRead === lastBytes) break;
       lastBytes = r.bytesRead;
       const grace = r.follow ? Math.max(150, Math.min(1000, deadline - Date.now())) : 30_000;
-      await Promise.race([r.changed(signal), sleep(grace, signal)]);
+      const stop = new AbortController();
+      const both = AbortSignal.any([signal, stop.signal]);
+      await Promise.race([r.nextChange(both), sleep(grace, both)]);
+      stop.abort();
     }
   }
 

@@ -102,6 +102,16 @@ export class LogReader extends EventEmitter<{ change: [] }> {
     return this.queue.length - this.queueHead;
   }
 
+  /** Bytes (as sent, prefixes included) of the complete lines waiting to be taken. */
+  queuedBytes(): number {
+    return this.queueBytes;
+  }
+
+  /** Reading is paused because the queue is full (nothing more arrives until lines are taken). */
+  isPaused(): boolean {
+    return this.paused;
+  }
+
   /** Nothing more will ever come from this answer (ended, and every complete line taken). */
   exhausted(): boolean {
     return this.ended && this.available() === 0;
@@ -151,9 +161,15 @@ export class LogReader extends EventEmitter<{ change: [] }> {
     return l;
   }
 
-  /** Resolves on the next line, end, or abort of `signal`. */
+  /** Resolves when a line is queued (at once if one is), at the end, or on abort of `signal`. */
   changed(signal?: AbortSignal): Promise<void> {
     if (this.available() > 0 || this.ended) return Promise.resolve();
+    return this.nextChange(signal);
+  }
+
+  /** Resolves on the next new line or the end (not at once for lines already queued), or on abort of `signal`. */
+  nextChange(signal?: AbortSignal): Promise<void> {
+    if (this.ended || signal?.aborted) return Promise.resolve();
     return new Promise((ok) => {
       const done = () => {
         this.off('change', done);
