@@ -11,7 +11,7 @@ import { StatusRecorder } from '../src/fetch/status.ts';
 import { startControlPlane } from '../testenv/controlplane/index.ts';
 import { createNamespace, FakeJob, installCrds } from '../test/fetch/harness.ts';
 
-const TOTAL = 100 * 1024 * 1024;
+const TOTAL = Number(process.env.DRAIN_MB ?? 100) * 1024 * 1024;
 const LINE = 100;
 
 const cp = await startControlPlane();

@@ -175,6 +175,8 @@ export class Fetcher {
     const ac = new AbortController();
     const onAbort = () => ac.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // Yield to I/O once: a caller looping on waitSeconds=0 must not starve the sockets its readers wait on.
+    await new Promise<void>((ok) => setImmediate(ok));
     const pos: FetchPosition = { ...start, cursor: { ...start.cursor } };
     const lines: FetchedLine[] = [];
     const finishedSteps: StepInfo[] = [];
@@ -342,6 +344,9 @@ export class Fetcher {
           this.log.warn('reading a step log failed', { pod: `${pos.namespace}/${name}`, err: describeError(err) });
           return { lines: [], drained: false, error: `reading the log of pod ${name} failed: ${describeError(err)}; retrying`, waitOn: sleep(1000, signal) };
         }
+        await this.firstData(r, budget, deadline, signal);
+      } else if (!r.follow && r.queuedBytes() < budget && !r.ended && !r.isPaused()) {
+        // A finite answer still arriving (a parked reader of a terminated container): its bytes are on the way.
         await this.firstData(r, budget, deadline, signal);
       }
       const got = r.take(budget);
