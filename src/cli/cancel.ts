@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, type Io, type Subcommand } from './io.ts';
+import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, type Io, type Subcommand, usageError } from './io.ts';
 import { CONNECTION_FLAGS, CONNECTION_HELP, errorText, openBackend } from './run_backend.ts';
 
 export const CANCEL_USAGE = `Usage: sqlflow cancel JOB [flags]
@@ -43,6 +43,5 @@ export const cancel: Subcommand = async (argv, io) => {
 };
 
 function usage(io: Io, message: string): number {
-  io.stderr(`sqlflow cancel: ${message}\nRun 'sqlflow cancel --help' for usage.\n`);
-  return EXIT_USAGE;
+  return usageError(io, 'cancel', message);
 }

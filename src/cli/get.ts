@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { JobSummary } from '../client/jobs.ts';
-import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, type Io, type Subcommand } from './io.ts';
+import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, type Io, type Subcommand, usageError } from './io.ts';
 import { CONNECTION_FLAGS, CONNECTION_HELP, errorText, openBackend } from './run_backend.ts';
 
 export const GET_USAGE = `Usage: sqlflow get [JOB] [flags]
@@ -78,6 +78,5 @@ function describe(j: JobSummary): string {
 }
 
 function usage(io: Io, message: string): number {
-  io.stderr(`sqlflow get: ${message}\nRun 'sqlflow get --help' for usage.\n`);
-  return EXIT_USAGE;
+  return usageError(io, 'get', message);
 }

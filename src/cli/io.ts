@@ -30,3 +30,9 @@ export const processIo: Io = {
   },
   readFile: (path) => readFile(path, 'utf8'),
 };
+
+/** Reports a usage error of subcommand `cmd` the same way everywhere; returns EXIT_USAGE. */
+export function usageError(io: Io, cmd: string, message: string): number {
+  io.stderr(`sqlflow ${cmd}: ${message}\nRun 'sqlflow ${cmd} --help' for usage.\n`);
+  return EXIT_USAGE;
+}

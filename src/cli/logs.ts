@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, processIo, type Io, type Subcommand } from './io.ts';
+import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, processIo, type Io, type Subcommand, usageError } from './io.ts';
 import { CONNECTION_FLAGS, CONNECTION_HELP, errorText, openBackend, streamLogs, type FetchFrom } from './run_backend.ts';
 
 export const LOGS_USAGE = `Usage: sqlflow logs JOB [flags]
@@ -63,6 +63,5 @@ export const logs: Subcommand = async (argv, io) => {
 };
 
 function usage(io: Io, message: string): number {
-  io.stderr(`sqlflow logs: ${message}\nRun 'sqlflow logs --help' for usage.\n`);
-  return EXIT_USAGE;
+  return usageError(io, 'logs', message);
 }

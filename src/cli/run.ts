@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { checkProgram } from '../sql/parse.ts';
 import type { RunSpec } from '../client/jobs.ts';
 import { secretRef } from './flags.ts';
-import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, processIo, UsageError, type Io, type Subcommand } from './io.ts';
+import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, processIo, UsageError, type Io, type Subcommand, usageError } from './io.ts';
 import { CONNECTION_FLAGS, CONNECTION_HELP, errorText, openBackend, streamLogs } from './run_backend.ts';
 
 export const RUN_USAGE = `Usage: sqlflow run FILE.sql|FILE.yaml|- [flags]
@@ -98,6 +98,5 @@ export const run: Subcommand = async (argv, io) => {
 };
 
 function usage(io: Io, message: string): number {
-  io.stderr(`sqlflow run: ${message}\nRun 'sqlflow run --help' for usage.\n`);
-  return EXIT_USAGE;
+  return usageError(io, 'run', message);
 }

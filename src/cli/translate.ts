@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { checkProgram } from '../sql/parse.ts';
 import { buildWorkflow, WorkflowOptionsError, type WorkflowOptions } from '../workflow/build.ts';
 import { jsonStringArray, keyValues, positiveInteger, secretRef } from './flags.ts';
-import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, UsageError, type Io, type Subcommand } from './io.ts';
+import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, UsageError, type Io, type Subcommand, usageError } from './io.ts';
 
 export const TRANSLATE_USAGE = `Usage: sqlflow translate [FILE|-] [flags]
 
@@ -121,6 +121,5 @@ function optionsFrom(v: Values): WorkflowOptions {
 }
 
 function usage(io: Io, message: string): number {
-  io.stderr(`sqlflow translate: ${message}\nRun 'sqlflow translate --help' for usage.\n`);
-  return EXIT_USAGE;
+  return usageError(io, 'translate', message);
 }
