@@ -1,5 +1,6 @@
 // The SQLFlowJob resource: its identity, spec and status as the CRD in crds/ defines them.
 // No I/O here; everything that reads or writes jobs builds on these types.
+import type { JobPhase, JobSpec, JobStatus } from '../gen/crd/sqlflow.org_sqlflowjobs.ts';
 
 export const GROUP = 'sqlflow.org';
 export const VERSION = 'v1alpha1';
@@ -10,69 +11,15 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 /** Label on a job's Workflow and, through podMetadata, on its pods: the job's name. */
 export const JOB_LABEL = 'sqlflow.org/job';
 
-export type JobPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Cancelled';
+// The spec and status types are generated from the CRD's openAPIV3Schema (`npm run generate`); change the CRD,
+// not them. What stays here is what the schema does not say: the envelope's metadata, constants and helpers.
+export type {
+  Condition, DatasourceRef, JobPhase, JobSpec, JobStatus, LogsStatus, ResourceRequirements, SecretKeyRef, StepStatus, WorkflowManifest,
+} from '../gen/crd/sqlflow.org_sqlflowjobs.ts';
+
 export const FINISHED_PHASES: ReadonlySet<JobPhase> = new Set(['Succeeded', 'Failed', 'Error', 'Cancelled']);
 
-export interface SecretKeyRef {
-  name: string;
-  key: string;
-}
-
-export interface JobSpec {
-  sql?: string;
-  workflow?: Record<string, unknown> & { metadata?: { name?: string; generateName?: string; labels?: Record<string, string> } };
-  datasource?: { secretKeyRef: SecretKeyRef };
-  image?: string;
-  serviceAccountName?: string;
-  resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
-  activeDeadlineSeconds?: number;
-  ttlSecondsAfterFinished?: number;
-  cancel?: boolean;
-}
-
-export interface StepStatus {
-  index: number;
-  name: string;
-  nodeID?: string;
-  podName?: string;
-  phase?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  exitCode?: number;
-  message?: string;
-}
-
-export interface LogsStatus {
-  step?: number;
-  cursor?: string;
-  linesDelivered?: number;
-  complete?: boolean;
-  updatedAt?: string;
-}
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  observedGeneration?: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
-
-export interface JobStatus {
-  phase?: JobPhase;
-  workflowName?: string;
-  observedGeneration?: number;
-  startedAt?: string;
-  finishedAt?: string;
-  message?: string;
-  progress?: string;
-  stepCount?: number;
-  steps?: StepStatus[];
-  logs?: LogsStatus;
-  conditions?: Condition[];
-}
-
+/** The CRD types metadata as a plain object (the apiserver owns ObjectMeta); these are the fields the code reads. */
 export interface SQLFlowJob {
   apiVersion?: string;
   kind?: string;
