@@ -23,13 +23,20 @@ async function files(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** The first line where two texts part, so the failure shows what changed without a diff tool. */
+/** Where two texts first part (line, and a window around the column), so a failure shows what changed. */
 function firstDifference(want: string, got: string): string {
   const a = want.split('\n');
   const b = got.split('\n');
   const i = a.findIndex((line, k) => line !== b[k]);
   const at = i === -1 ? a.length : i;
-  return `first difference at line ${at + 1}: generated ${JSON.stringify(a[at] ?? '<end of file>')}, checked in ${JSON.stringify(b[at] ?? '<end of file>')}`;
+  const wa = a[at] ?? '';
+  const wb = b[at] ?? '';
+  let col = 0;
+  while (col < wa.length && wa[col] === wb[col]) col++;
+  const from = Math.max(0, col - 30);
+  const show = (line: string | undefined) =>
+    line === undefined ? '<end of file>' : JSON.stringify(`${from > 0 ? '…' : ''}${line.slice(from, from + 80)}${line.length > from + 80 ? '…' : ''}`);
+  return `first difference at line ${at + 1}, column ${col + 1}: generated ${show(a[at])}, checked in ${show(b[at])}`;
 }
 
 describe('generated code is current', () => {
