@@ -21,7 +21,7 @@ const NAMES: Record<string, string> = {
   'spec.workflow': 'WorkflowManifest',
   'spec.datasource': 'DatasourceRef',
   'spec.datasource.secretKeyRef': 'SecretKeyRef',
-  'spec.resources': 'ResourceRequirements',
+  'spec.resources': 'StepResources',
   status: 'JobStatus',
   'status.phase': 'JobPhase',
   'status.steps[]': 'StepStatus',

@@ -14,7 +14,7 @@ export const JOB_LABEL = 'sqlflow.org/job';
 // The spec and status types are generated from the CRD's openAPIV3Schema (`npm run generate`); change the CRD,
 // not them. What stays here is what the schema does not say: the envelope's metadata, constants and helpers.
 export type {
-  Condition, DatasourceRef, JobPhase, JobSpec, JobStatus, LogsStatus, ResourceRequirements, SecretKeyRef, StepStatus, WorkflowManifest,
+  Condition, DatasourceRef, JobPhase, JobSpec, JobStatus, LogsStatus, SecretKeyRef, StepResources, StepStatus, WorkflowManifest,
 } from '../gen/crd/sqlflow.org_sqlflowjobs.ts';
 
 export const FINISHED_PHASES: ReadonlySet<JobPhase> = new Set(['Succeeded', 'Failed', 'Error', 'Cancelled']);

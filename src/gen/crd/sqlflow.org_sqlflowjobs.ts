@@ -20,7 +20,7 @@ export interface JobSpec {
    * ServiceAccount the step pods run as.
    */
   serviceAccountName?: string;
-  resources?: ResourceRequirements;
+  resources?: StepResources;
   /**
    * Seconds the workflow may run before Argo fails it.
    */
@@ -73,7 +73,7 @@ export interface SecretKeyRef {
 /**
  * Compute resources of each step container.
  */
-export interface ResourceRequirements {
+export interface StepResources {
   limits?: {
     [k: string]: number | string;
   };
