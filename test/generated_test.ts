@@ -8,7 +8,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { CRD, OUT, ROOT, renderCrdTypes } from '../scripts/crd-types.ts';
+import { CRD, OUT, ROOT, CrdSchemaError, renderCrdTypes } from '../scripts/crd-types.ts';
 
 const run = promisify(execFile);
 const FIX = 'run npm run generate and commit the result';
@@ -70,5 +70,18 @@ describe('generated code is current', () => {
     }
     for (const f of checkedIn) if (!produced.includes(f)) problems.push(`src/gen/${f} is no longer generated from proto/ (delete it)`);
     assert.deepEqual(problems, [], `${problems.join('; ')}; ${FIX}`);
+  });
+});
+
+describe('the CRD types generator on a broken CRD', () => {
+  it('names the file and what is missing when there is no openAPIV3Schema', async () => {
+    await assert.rejects(renderCrdTypes('spec:\n  versions:\n  - name: v1\n    storage: true\n', 'x.yaml'), (e: unknown) =>
+      e instanceof CrdSchemaError && /^x\.yaml: no spec\.versions\[\]\.schema\.openAPIV3Schema/.test(e.message));
+  });
+
+  it('says to update NAMES when a named schema path is gone', async () => {
+    const crd = (await readFile(CRD, 'utf8')).replace(/^( {14})logs:$/m, '$1logState:');
+    await assert.rejects(renderCrdTypes(crd, 'x.yaml'), (e: unknown) =>
+      e instanceof CrdSchemaError && e.message.includes('status.logs') && e.message.includes('update NAMES there'));
   });
 });
