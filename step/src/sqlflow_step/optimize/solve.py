@@ -103,6 +103,8 @@ def _run_highs(coef: np.ndarray, blocks: list[Block], settings: Settings, maximi
     )
     if result.status != 0 or result.x is None:
         condition = _TERMINATION.get(result.status, "other")
+        if "unbounded or infeasible" in str(result.message):
+            condition = "infeasibleOrUnbounded"  # HiGHS's MIP presolve cannot tell which
         raise OptimizeError(
             f"Solve model error. Termination condition: {condition}. (HiGHS: {result.message}) "
             "Check the CONSTRAINT clauses and var_type against the data"
