@@ -29,8 +29,10 @@ TRANSPORT_SELECT = (
 def load_sample_tables(engine: sa.Engine) -> None:
     statements = [
         "DROP TABLE IF EXISTS woodcarving",
-        "CREATE TABLE woodcarving (product VARCHAR(255), price INT, materials_cost INT, "
-        "other_cost INT, finishing INT, carpentry INT, max_num INT)",
+        (
+            "CREATE TABLE woodcarving (product VARCHAR(255), price INT, materials_cost INT, "
+            "other_cost INT, finishing INT, carpentry INT, max_num INT)"
+        ),
         "INSERT INTO woodcarving VALUES ('soldier', 27, 10, 14, 2, 1, 40), ('train', 21, 9, 10, 1, 1, 10000)",
         "DROP TABLE IF EXISTS plants",
         "CREATE TABLE plants (plant VARCHAR(32), capacity INT)",
@@ -40,8 +42,10 @@ def load_sample_tables(engine: sa.Engine) -> None:
         "INSERT INTO markets VALUES ('marketA', 130), ('marketB', 60)",
         "DROP TABLE IF EXISTS distances",
         "CREATE TABLE distances (plant VARCHAR(32), market VARCHAR(32), distance INT)",
-        "INSERT INTO distances VALUES ('plantA', 'marketA', 140), ('plantA', 'marketB', 210), "
-        "('plantB', 'marketA', 300), ('plantB', 'marketB', 90)",
+        (
+            "INSERT INTO distances VALUES ('plantA', 'marketA', 140), ('plantA', 'marketB', 210), "
+            "('plantB', 'marketA', 300), ('plantB', 'marketB', 90)"
+        ),
     ]
     with engine.begin() as conn:
         for statement in statements:
@@ -246,14 +250,18 @@ def frame() -> pd.DataFrame:
 def test_missing_variables_uses_sqlflows_wording(engine):
     spec = woodcarving()
     del spec.attributes["variables"]
-    with pytest.raises(OptimizeError, match="variables must be provided inside WITH statement of optimize clause"):
+    with pytest.raises(
+        OptimizeError, match="variables must be provided inside WITH statement of optimize clause"
+    ):
         execute_optimize(spec, "SELECT * FROM no_such_table", engine, lambda line: None)
 
 
 def test_missing_var_type_uses_sqlflows_wording():
     spec = woodcarving()
     del spec.attributes["var_type"]
-    with pytest.raises(OptimizeError, match=r"var_type must be provided in optimize clause.*NonNegativeIntegers"):
+    with pytest.raises(
+        OptimizeError, match=r"var_type must be provided in optimize clause.*NonNegativeIntegers"
+    ):
         solve(frame(), spec)
 
 
@@ -266,7 +274,10 @@ def test_missing_var_type_uses_sqlflows_wording():
         ({"variables": "price(product)"}, r"result name 'price' is also a column"),
         ({"variables": "amount(nosuch)"}, r"column 'nosuch' is not selected"),
         ({"model.n_classes": 3}, r"unsupported attribute model.n_classes"),
-        ({"solver.tmlim": 3}, r"unsupported attribute solver.tmlim: the HiGHS solver takes solver.time_limit"),
+        (
+            {"solver.tmlim": 3},
+            r"unsupported attribute solver.tmlim: the HiGHS solver takes solver.time_limit",
+        ),
         ({"solver.time_limit": "soon"}, r"attribute solver.time_limit must be of type float"),
     ],
 )
@@ -278,13 +289,25 @@ def test_bad_attributes(attributes, message):
 @pytest.mark.parametrize(
     ("objective", "constraints", "message"),
     [
-        ("SUM(amount * amount)", [], r"multiplies two terms that both hold the variable, which is not linear"),
+        (
+            "SUM(amount * amount)",
+            [],
+            r"multiplies two terms that both hold the variable, which is not linear",
+        ),
         ("SUM(amount) * SUM(price * amount)", [], r"not linear"),
         ("SUM(price / amount)", [], r"divides by a term that holds the variable"),
-        ("price * SUM(amount)", [], r"uses column price outside SUM\(...\) without GROUP BY; move it into SUM"),
+        (
+            "price * SUM(amount)",
+            [],
+            r"uses column price outside SUM\(...\) without GROUP BY; move it into SUM",
+        ),
         ("SUM(amount) + amount", [], r"uses the variable amount outside SUM"),
         ("SUM(amount)", [("SUM(amount) <= max_num", [])], r"add GROUP BY max_num"),
-        ("SUM(amount)", [("amount <= max_num", ["product"])], r"GROUP BY must be used with aggregation function"),
+        (
+            "SUM(amount)",
+            [("amount <= max_num", ["product"])],
+            r"GROUP BY must be used with aggregation function",
+        ),
         ("SUM(amount)", [("SUM(amount) <= 3", ["colour"])], r"names 'colour', which is neither"),
         ("SUM(amount * cost)", [], r"names 'cost', which is neither the result variable"),
         ("SUM(amount * product)", [], r"column product, which is not numeric"),
@@ -316,7 +339,9 @@ def test_unbounded_model_reports_termination_condition():
 
 def test_empty_select_is_an_error(engine):
     with pytest.raises(OptimizeError, match="returned no rows"):
-        execute_optimize(woodcarving(), "SELECT * FROM woodcarving WHERE price < 0", engine, lambda line: None)
+        execute_optimize(
+            woodcarving(), "SELECT * FROM woodcarving WHERE price < 0", engine, lambda line: None
+        )
 
 
 def test_null_in_a_used_column_is_an_error():

@@ -130,7 +130,9 @@ def test_empty_cmd_uses_sqlflows_wording():
 
 
 def test_other_extensions_are_refused():
-    with pytest.raises(ToRunError, match=r"The other executable except Python program is not supported yet: CMD 'bin.sh'"):
+    with pytest.raises(
+        ToRunError, match=r"The other executable except Python program is not supported yet: CMD 'bin.sh'"
+    ):
         execute_to_run(SELECT, "img", ["bin.sh"], [], {}, lambda line: None)
 
 

@@ -34,7 +34,7 @@ def execute_to_run(
     """
     if not cmd:
         raise ToRunError(
-            f"Parameters shouldn't be empty: TO RUN {image} needs CMD \"<program>\"[, \"<arg>\"...]"
+            f'Parameters shouldn\'t be empty: TO RUN {image} needs CMD "<program>"[, "<arg>"...]'
         )
     argv = _argv(cmd)
     child_env = {**os.environ, **env}

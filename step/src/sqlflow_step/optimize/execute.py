@@ -16,9 +16,7 @@ from .spec import OptimizeSpec, check_attributes
 _HIGHS = "highs"
 
 
-def execute_optimize(
-    spec: OptimizeSpec, select: str, engine: sa.Engine, emit: Callable[[str], None]
-) -> None:
+def execute_optimize(spec: OptimizeSpec, select: str, engine: sa.Engine, emit: Callable[[str], None]) -> None:
     """Solve `spec` over the rows of `select` and save the result table `spec.into`.
 
     Output lines, as SQLFlow printed them: `Solved result is:`, the table,
@@ -70,8 +68,11 @@ def _save(
         f"CREATE TABLE {table_sql} AS SELECT {source_columns} FROM ({select}) src WHERE 1=0",
         f"ALTER TABLE {table_sql} ADD COLUMN {quote(result_column)} {'BIGINT' if integer else 'FLOAT'}",
     ]
-    table = sa.table(parts[-1].strip(), *(sa.column(str(c)) for c in result.columns),
-                     schema=parts[0].strip() if len(parts) == 2 else None)
+    table = sa.table(
+        parts[-1].strip(),
+        *(sa.column(str(c)) for c in result.columns),
+        schema=parts[0].strip() if len(parts) == 2 else None,
+    )
     records = [
         dict(zip(map(str, result.columns), row))
         for row in result.astype(object).where(result.notna(), None).itertuples(index=False, name=None)

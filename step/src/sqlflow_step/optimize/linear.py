@@ -123,7 +123,9 @@ class Model:
             case expr.Neg(arg):
                 return _negate(self._per_row(arg, rows, where))
             case expr.BinOp(op, left, right):
-                return _combine(op, self._per_row(left, rows, where), self._per_row(right, rows, where), where)
+                return _combine(
+                    op, self._per_row(left, rows, where), self._per_row(right, rows, where), where
+                )
         raise OptimizeError(f"{where}: a comparison can only be the outermost operator")
 
     def _aggregate(self, node: expr.Node, rows: np.ndarray, first: int | None, where: str) -> Form:
@@ -144,7 +146,9 @@ class Model:
                         if where.startswith("the objective")
                         else f"move it into SUM(...) or add GROUP BY {name}"
                     )
-                    raise OptimizeError(f"{where} uses column {name} outside SUM(...) without GROUP BY; {hint}")
+                    raise OptimizeError(
+                        f"{where} uses column {name} outside SUM(...) without GROUP BY; {hint}"
+                    )
                 return Form(0.0, float(values[first]), False)
             case expr.Sum(arg):
                 inner = self._per_row(arg, rows, where)

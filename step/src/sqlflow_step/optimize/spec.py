@@ -149,9 +149,7 @@ def _convert(key: str, value: object, kind: type) -> object:
             raise ValueError(value)
         converted = kind(value)
     except (TypeError, ValueError):
-        raise OptimizeError(
-            f"attribute {key} must be of type {kind.__name__}, but got {value!r}"
-        ) from None
+        raise OptimizeError(f"attribute {key} must be of type {kind.__name__}, but got {value!r}") from None
     return converted
 
 
