@@ -349,3 +349,28 @@ def test_null_in_a_used_column_is_an_error():
     data.loc[1, "price"] = None
     with pytest.raises(OptimizeError, match=r"column price, which is NULL in 1 row"):
         solve(data, woodcarving())
+
+
+def test_qualified_into_and_percent_in_select(engine):
+    # '%' and ':x' must reach the database verbatim, never as bind parameters.
+    select = "SELECT * FROM woodcarving WHERE product LIKE '%' OR product = ':x'"
+    schema = "main" if engine.dialect.name == "sqlite" else engine.url.database
+    lines: list[str] = []
+    execute_optimize(
+        _with_into(woodcarving(), f"{schema}.wood_result"),
+        select,
+        engine,
+        lines.append,
+    )
+    assert lines[-2] == f"Saved in {schema}.wood_result."
+    assert sorted(read_table(engine, f"{schema}.wood_result")) == [("soldier", 20), ("train", 60)]
+
+
+def _with_into(spec: OptimizeSpec, into: str) -> OptimizeSpec:
+    spec.into = into
+    return spec
+
+
+def test_bad_into_name_is_an_error(engine):
+    with pytest.raises(OptimizeError, match=r"INTO a.b.c: name the result table as table or db.table"):
+        execute_optimize(_with_into(woodcarving(), "a.b.c"), WOODCARVING_SELECT, engine, lambda line: None)
