@@ -94,7 +94,10 @@ def test_woodcarving_gives_sqlflows_optimum_and_output(engine):
     lines: list[str] = []
     execute_optimize(woodcarving(), WOODCARVING_SELECT, engine, lines.append)
 
-    assert lines[0].startswith("Solver glpk is not installed here; solving with HiGHS")
+    assert (
+        lines[0]
+        == "Solver glpk is not available in this step runtime; solving with HiGHS (scipy.optimize.milp) instead."
+    )
     assert lines[1:] == [
         "Solved result is:",
         "   product  amount",
@@ -374,3 +377,31 @@ def _with_into(spec: OptimizeSpec, into: str) -> OptimizeSpec:
 def test_bad_into_name_is_an_error(engine):
     with pytest.raises(OptimizeError, match=r"INTO a.b.c: name the result table as table or db.table"):
         execute_optimize(_with_into(woodcarving(), "a.b.c"), WOODCARVING_SELECT, engine, lambda line: None)
+
+
+def test_long_results_print_truncated_like_pandas(engine):
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS toys")
+        conn.exec_driver_sql("CREATE TABLE toys (toy VARCHAR(16), price INT)")
+        conn.execute(
+            sa.text("INSERT INTO toys VALUES (:toy, :price)"),
+            [{"toy": f"t{i:03d}", "price": i % 7} for i in range(100)],
+        )
+    spec = OptimizeSpec(
+        "maximize",
+        "SUM(price * pick)",
+        [("SUM(pick) <= 30", [])],
+        {"variables": "pick(toy)", "var_type": "Binary"},
+        None,
+        "picked",
+    )
+    lines: list[str] = []
+    execute_optimize(spec, "SELECT * FROM toys", engine, lines.append)
+    table = lines[1 : lines.index("Saved in picked.")]
+    # the head, 5 + 5 rows around a "..." line, a blank line and the dimensions
+    assert len(table) == 14
+    assert table[0].split() == ["toy", "pick"]
+    assert table[6].split() == ["..", "...", "..."]
+    assert table[-1] == "[100 rows x 2 columns]"
+    assert lines[-1] == "Objective value is 162.0"  # the 14 sixes, 14 fives and 2 fours
+    assert len(read_table(engine, "picked")) == 100

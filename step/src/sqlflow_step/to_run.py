@@ -65,8 +65,12 @@ def execute_to_run(
             raise ToRunError(f"TO RUN: program {cmd[0]!r} of CMD is not executable; chmod +x it") from None
         assert child.stdout is not None
         with child:
-            for line in child.stdout:
-                emit(line.rstrip("\r\n"))
+            try:
+                for line in child.stdout:
+                    emit(line.rstrip("\r\n"))
+            except BaseException:
+                child.kill()  # the step is giving up; do not leave the program running
+                raise
         code = child.wait()
         if code != 0:
             stderr.seek(0)

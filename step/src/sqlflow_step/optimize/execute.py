@@ -25,8 +25,8 @@ def execute_optimize(spec: OptimizeSpec, select: str, engine: sa.Engine, emit: C
     settings = check_attributes(spec)  # fail on WITH typos before reading any data
     if spec.solver is not None and spec.solver.strip().lower() != _HIGHS:
         emit(
-            f"Solver {spec.solver} is not installed here; solving with HiGHS "
-            "(scipy.optimize.milp), which gives the same optimum for linear models."
+            f"Solver {spec.solver} is not available in this step runtime; "
+            "solving with HiGHS (scipy.optimize.milp) instead."
         )
     with engine.connect() as conn:
         # no_parameters: the SELECT goes to the driver verbatim, so a '%' or ':x'
@@ -35,7 +35,10 @@ def execute_optimize(spec: OptimizeSpec, select: str, engine: sa.Engine, emit: C
     result, objective = solve(frame, spec)
     _save(engine, spec.into, select, result, settings.domain.integer)
     emit("Solved result is:")
-    for line in repr(result).splitlines():
+    # pandas' own layout as SQLFlow's print(df) showed it, but fixed limits instead
+    # of ones that follow the terminal's size, so the output is the same everywhere.
+    table = result.to_string(max_rows=60, min_rows=10, show_dimensions="truncate")
+    for line in table.splitlines():
         emit(line)
     emit(f"Saved in {spec.into}.")
     emit(f"Objective value is {objective}")
