@@ -5,6 +5,8 @@ Data and optima are SQLFlow's tutorial cases (doc/tutorial/optimization_guide.md
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -163,7 +165,10 @@ def test_transportation_test_variant_scales_objective_only(engine):
 
 def test_binary_takes_both(engine):
     lines: list[str] = []
-    execute_optimize(woodcarving(var_type="Binary"), WOODCARVING_SELECT, engine, lines.append)
+    # the direction as the statement spells it; var_type matched as Pyomo names it, any case
+    execute_optimize(
+        woodcarving(direction="MAXIMIZE", var_type="binary"), WOODCARVING_SELECT, engine, lines.append
+    )
     assert sorted(read_table(engine, "woodcarving_result")) == [("soldier", 1), ("train", 1)]
     assert lines[-1] == "Objective value is 5.0"
 
@@ -345,6 +350,19 @@ def test_empty_select_is_an_error(engine):
         execute_optimize(
             woodcarving(), "SELECT * FROM woodcarving WHERE price < 0", engine, lambda line: None
         )
+
+
+def test_decimal_columns_are_numbers():
+    data = frame().astype({"price": object})
+    data["price"] = [Decimal("27.0"), Decimal(21)]
+    result, objective = solve(data, woodcarving())
+    assert list(result["amount"]) == [20, 60]
+    assert objective == 180.0
+
+
+def test_bad_direction_is_an_error():
+    with pytest.raises(OptimizeError, match="direction must be 'maximize' or 'minimize', not 'maximise'"):
+        solve(frame(), woodcarving(direction="maximise"))
 
 
 def test_null_in_a_used_column_is_an_error():

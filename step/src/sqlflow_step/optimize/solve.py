@@ -23,12 +23,13 @@ def solve(frame: pd.DataFrame, spec: OptimizeSpec) -> tuple[pd.DataFrame, float]
     per input row) and the objective value.
     """
     settings = check_attributes(spec)
-    if spec.direction not in ("maximize", "minimize"):
+    direction = spec.direction.strip().lower()
+    if direction not in ("maximize", "minimize"):
         raise OptimizeError(f"direction must be 'maximize' or 'minimize', not {spec.direction!r}")
     frame = frame.reset_index(drop=True)
     if len(frame) == 0:
         raise OptimizeError(
-            f"the SELECT of TO {spec.direction.upper()} returned no rows, so there is nothing to solve; "
+            f"the SELECT of TO {direction.upper()} returned no rows, so there is nothing to solve; "
             "check its WHERE clause"
         )
     variables = _variable_columns(frame, settings)
@@ -36,7 +37,7 @@ def solve(frame: pd.DataFrame, spec: OptimizeSpec) -> tuple[pd.DataFrame, float]
     model = Model(frame, settings.result_name)
     coef, const = model.objective(spec.objective)
     blocks = [model.constraint(text, list(group_by)) for text, group_by in spec.constraints]
-    x = _run_highs(coef, blocks, settings, spec.direction == "maximize")
+    x = _run_highs(coef, blocks, settings, direction == "maximize")
     if settings.domain.integer:
         x = np.rint(x).astype(np.int64)
     objective = float(coef @ x + const)
