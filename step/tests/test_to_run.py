@@ -110,9 +110,10 @@ def test_arguments_reach_the_program_without_a_shell():
 def test_failure_prints_stderr_and_raises_with_exit_code():
     lines: list[str] = []
     code = "import sys; print('partial'); sys.stderr.write('boom: bad input\\n'); sys.exit(3)"
-    with pytest.raises(ToRunError, match=r"failed: exit status 3"):
+    with pytest.raises(ToRunError, match=r"of CMD failed: exit status 3; its stderr is above") as failure:
         execute_to_run(SELECT, "img", [sys.executable, "-c", code], [], {}, lines.append)
     assert lines == ["partial", "boom: bad input"]
+    assert "import sys" not in str(failure.value)  # arguments stay out of the error
 
 
 def test_stderr_of_a_successful_child_is_not_shown():
@@ -146,3 +147,15 @@ def test_missing_python_module_fails_with_its_stderr():
     with pytest.raises(ToRunError, match=r"exit status 1"):
         execute_to_run(SELECT, "img", ["no_such_module_x1.py"], [], {}, lines.append)
     assert any("No module named no_such_module_x1" in line for line in lines)
+
+
+def test_killed_child_reports_the_signal():
+    with pytest.raises(ToRunError, match=r"failed: killed by signal 9"):
+        execute_to_run(
+            SELECT,
+            "img",
+            [sys.executable, "-c", "import os; os.kill(os.getpid(), 9)"],
+            [],
+            {},
+            lambda line: None,
+        )

@@ -77,7 +77,8 @@ def execute_to_run(
             for line in stderr.read().decode(errors="replace").splitlines():
                 emit(line)
             how = f"exit status {code}" if code > 0 else f"killed by signal {-code}"
-            raise ToRunError(f"TO RUN {' '.join(cmd)} failed: {how}")
+            # Only the program: its arguments are the user's and may carry secrets.
+            raise ToRunError(f"TO RUN program {cmd[0]!r} of CMD failed: {how}; its stderr is above")
 
 
 def _argv(cmd: list[str]) -> list[str]:
@@ -86,6 +87,7 @@ def _argv(cmd: list[str]) -> list[str]:
     if extension == "":
         return [program, *args]
     if extension == ".py":
+        # The step's own interpreter, so the runnable sees the same libraries as the step.
         module = program[: -len(".py")].replace("/", ".")
         return [sys.executable, "-m", module, *args]
     raise ToRunError(
