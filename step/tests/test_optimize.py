@@ -70,7 +70,12 @@ def engine(request):
     return request.getfixturevalue(request.param)
 
 
-def woodcarving(direction="maximize", objective=WOODCARVING_OBJECTIVE, constraints=None, **attributes):
+def woodcarving(
+    direction="maximize",
+    objective=WOODCARVING_OBJECTIVE,
+    constraints=None,
+    **attributes,
+):
     attrs = {"variables": "amount(product)", "var_type": "NonNegativeIntegers"}
     attrs.update(attributes)
     return OptimizeSpec(
@@ -108,7 +113,10 @@ def test_woodcarving_gives_sqlflows_optimum_and_output(engine):
         "Saved in woodcarving_result.",
         "Objective value is 180.0",
     ]
-    assert sorted(read_table(engine, "woodcarving_result")) == [("soldier", 20), ("train", 60)]
+    assert sorted(read_table(engine, "woodcarving_result")) == [
+        ("soldier", 20),
+        ("train", 60),
+    ]
     types = column_types(engine, "woodcarving_result")
     assert list(types) == ["product", "amount"]
     assert types["amount"] == "BIGINT"
@@ -124,7 +132,10 @@ def test_transportation_gives_documented_shipments(engine):
             ("SUM(amount) <= capacity", ["plants"]),
             ("SUM(amount) >= demand", ["markets"]),
         ],
-        attributes={"variables": "amount(plants,markets)", "var_type": "NonNegativeIntegers"},
+        attributes={
+            "variables": "amount(plants,markets)",
+            "var_type": "NonNegativeIntegers",
+        },
         solver=None,
         into="shipment",
     )
@@ -147,7 +158,10 @@ def test_transportation_test_variant_scales_objective_only(engine):
     spec = OptimizeSpec(
         "minimize",
         "SUM(amount * distance * 90 / 1000)",
-        [("SUM(amount) <= capacity", ["plants"]), ("SUM(amount) >= demand", ["markets"])],
+        [
+            ("SUM(amount) <= capacity", ["plants"]),
+            ("SUM(amount) >= demand", ["markets"]),
+        ],
         {"variables": "amount(plants,markets)", "var_type": "NonNegativeIntegers"},
         None,
         "shipment",
@@ -167,9 +181,15 @@ def test_binary_takes_both(engine):
     lines: list[str] = []
     # the direction as the statement spells it; var_type matched as Pyomo names it, any case
     execute_optimize(
-        woodcarving(direction="MAXIMIZE", var_type="binary"), WOODCARVING_SELECT, engine, lines.append
+        woodcarving(direction="MAXIMIZE", var_type="binary"),
+        WOODCARVING_SELECT,
+        engine,
+        lines.append,
     )
-    assert sorted(read_table(engine, "woodcarving_result")) == [("soldier", 1), ("train", 1)]
+    assert sorted(read_table(engine, "woodcarving_result")) == [
+        ("soldier", 1),
+        ("train", 1),
+    ]
     assert lines[-1] == "Objective value is 5.0"
 
 
@@ -177,7 +197,10 @@ def test_minimize_without_constraints_on_positive_integers(engine):
     spec = woodcarving(direction="minimize", constraints=[], var_type="PositiveIntegers")
     lines: list[str] = []
     execute_optimize(spec, WOODCARVING_SELECT, engine, lines.append)
-    assert sorted(read_table(engine, "woodcarving_result")) == [("soldier", 1), ("train", 1)]
+    assert sorted(read_table(engine, "woodcarving_result")) == [
+        ("soldier", 1),
+        ("train", 1),
+    ]
     assert lines[-1] == "Objective value is 5.0"
 
 
@@ -193,18 +216,31 @@ def test_result_named_like_its_column_becomes_value_column(engine):
     )
     lines: list[str] = []
     execute_optimize(spec, WOODCARVING_SELECT, engine, lines.append)
-    assert list(column_types(engine, "woodcarving_result")) == ["product", "product_value"]
-    assert sorted(read_table(engine, "woodcarving_result")) == [("soldier", 20), ("train", 60)]
+    assert list(column_types(engine, "woodcarving_result")) == [
+        "product",
+        "product_value",
+    ]
+    assert sorted(read_table(engine, "woodcarving_result")) == [
+        ("soldier", 20),
+        ("train", 60),
+    ]
     assert "   product  product_value" in lines
 
 
 def test_reals_give_float_column_and_fractional_optimum(engine):
     spec = woodcarving(
-        constraints=[("SUM(finishing * amount) <= 101", []), ("SUM(carpentry * amount) <= 80", [])],
+        constraints=[
+            ("SUM(finishing * amount) <= 101", []),
+            ("SUM(carpentry * amount) <= 80", []),
+        ],
         var_type="NonNegativeReals",
     )
     execute_optimize(spec, WOODCARVING_SELECT, engine, lambda line: None)
-    assert column_types(engine, "woodcarving_result")["amount"] in ("FLOAT", "DOUBLE", "REAL")
+    assert column_types(engine, "woodcarving_result")["amount"] in (
+        "FLOAT",
+        "DOUBLE",
+        "REAL",
+    )
     rows = dict(read_table(engine, "woodcarving_result"))
     assert rows["soldier"] == pytest.approx(21.0)
     assert rows["train"] == pytest.approx(59.0)
@@ -213,7 +249,10 @@ def test_reals_give_float_column_and_fractional_optimum(engine):
 def test_rerun_replaces_result_table(engine):
     execute_optimize(woodcarving(var_type="Binary"), WOODCARVING_SELECT, engine, lambda line: None)
     execute_optimize(woodcarving(), WOODCARVING_SELECT, engine, lambda line: None)
-    assert sorted(read_table(engine, "woodcarving_result")) == [("soldier", 20), ("train", 60)]
+    assert sorted(read_table(engine, "woodcarving_result")) == [
+        ("soldier", 20),
+        ("train", 60),
+    ]
 
 
 def test_using_highs_prints_no_solver_note(engine):
@@ -235,7 +274,10 @@ def test_names_are_case_insensitive_and_select_may_end_with_semicolon(engine):
         variables="AMOUNT(Product)",
     )
     execute_optimize(spec, WOODCARVING_SELECT + ";", engine, lambda line: None)
-    assert sorted(read_table(engine, "woodcarving_result")) == [("soldier", 20), ("train", 60)]
+    assert sorted(read_table(engine, "woodcarving_result")) == [
+        ("soldier", 20),
+        ("train", 60),
+    ]
 
 
 # -- errors -------------------------------------------------------------------
@@ -259,7 +301,8 @@ def test_missing_variables_uses_sqlflows_wording(engine):
     spec = woodcarving()
     del spec.attributes["variables"]
     with pytest.raises(
-        OptimizeError, match="variables must be provided inside WITH statement of optimize clause"
+        OptimizeError,
+        match="variables must be provided inside WITH statement of optimize clause",
     ):
         execute_optimize(spec, "SELECT * FROM no_such_table", engine, lambda line: None)
 
@@ -268,7 +311,8 @@ def test_missing_var_type_uses_sqlflows_wording():
     spec = woodcarving()
     del spec.attributes["var_type"]
     with pytest.raises(
-        OptimizeError, match=r"var_type must be provided in optimize clause.*NonNegativeIntegers"
+        OptimizeError,
+        match=r"var_type must be provided in optimize clause.*NonNegativeIntegers",
     ):
         solve(frame(), spec)
 
@@ -276,7 +320,10 @@ def test_missing_var_type_uses_sqlflows_wording():
 @pytest.mark.parametrize(
     ("attributes", "message"),
     [
-        ({"var_type": "Naturals"}, r"attribute var_type error: unknown domain 'Naturals'"),
+        (
+            {"var_type": "Naturals"},
+            r"attribute var_type error: unknown domain 'Naturals'",
+        ),
         ({"variables": "amount(product"}, r"attribute variables error: cannot read"),
         ({"variables": "product(product, price)"}, r"equals one of the columns"),
         ({"variables": "price(product)"}, r"result name 'price' is also a column"),
@@ -286,7 +333,10 @@ def test_missing_var_type_uses_sqlflows_wording():
             {"solver.tmlim": 3},
             r"unsupported attribute solver.tmlim: the HiGHS solver takes solver.time_limit",
         ),
-        ({"solver.time_limit": "soon"}, r"attribute solver.time_limit must be of type float"),
+        (
+            {"solver.time_limit": "soon"},
+            r"attribute solver.time_limit must be of type float",
+        ),
     ],
 )
 def test_bad_attributes(attributes, message):
@@ -316,8 +366,16 @@ def test_bad_attributes(attributes, message):
             [("amount <= max_num", ["product"])],
             r"GROUP BY must be used with aggregation function",
         ),
-        ("SUM(amount)", [("SUM(amount) <= 3", ["colour"])], r"names 'colour', which is neither"),
-        ("SUM(amount * cost)", [], r"names 'cost', which is neither the result variable"),
+        (
+            "SUM(amount)",
+            [("SUM(amount) <= 3", ["colour"])],
+            r"names 'colour', which is neither",
+        ),
+        (
+            "SUM(amount * cost)",
+            [],
+            r"names 'cost', which is neither the result variable",
+        ),
         ("SUM(amount * product)", [], r"column product, which is not numeric"),
         ("AVG(amount)", [], r"unsupported function AVG\(...\); only SUM"),
         ("SUM((amount)", [], r"cannot parse the objective .*missing '\)'"),
@@ -350,7 +408,10 @@ def test_unbounded_model_reports_termination_condition():
 def test_empty_select_is_an_error(engine):
     with pytest.raises(OptimizeError, match="returned no rows"):
         execute_optimize(
-            woodcarving(), "SELECT * FROM woodcarving WHERE price < 0", engine, lambda line: None
+            woodcarving(),
+            "SELECT * FROM woodcarving WHERE price < 0",
+            engine,
+            lambda line: None,
         )
 
 
@@ -363,7 +424,10 @@ def test_decimal_columns_are_numbers():
 
 
 def test_bad_direction_is_an_error():
-    with pytest.raises(OptimizeError, match="direction must be 'maximize' or 'minimize', not 'maximise'"):
+    with pytest.raises(
+        OptimizeError,
+        match="direction must be 'maximize' or 'minimize', not 'maximise'",
+    ):
         solve(frame(), woodcarving(direction="maximise"))
 
 
@@ -386,7 +450,10 @@ def test_qualified_into_and_percent_in_select(engine):
         lines.append,
     )
     assert lines[-2] == f"Saved in {schema}.wood_result."
-    assert sorted(read_table(engine, f"{schema}.wood_result")) == [("soldier", 20), ("train", 60)]
+    assert sorted(read_table(engine, f"{schema}.wood_result")) == [
+        ("soldier", 20),
+        ("train", 60),
+    ]
 
 
 def _with_into(spec: OptimizeSpec, into: str) -> OptimizeSpec:
@@ -396,7 +463,12 @@ def _with_into(spec: OptimizeSpec, into: str) -> OptimizeSpec:
 
 def test_bad_into_name_is_an_error(engine):
     with pytest.raises(OptimizeError, match=r"INTO a.b.c: name the result table as table or db.table"):
-        execute_optimize(_with_into(woodcarving(), "a.b.c"), WOODCARVING_SELECT, engine, lambda line: None)
+        execute_optimize(
+            _with_into(woodcarving(), "a.b.c"),
+            WOODCARVING_SELECT,
+            engine,
+            lambda line: None,
+        )
 
 
 def test_long_results_print_truncated_like_pandas(engine):

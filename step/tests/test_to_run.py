@@ -64,7 +64,14 @@ def test_env_argument_overrides_the_inherited_environment(monkeypatch):
 
 
 def test_no_into_gives_empty_variable():
-    lines = run([sys.executable, "-c", "import os; print(repr(os.environ['SQLFLOW_TO_RUN_INTO']))"], into=[])
+    lines = run(
+        [
+            sys.executable,
+            "-c",
+            "import os; print(repr(os.environ['SQLFLOW_TO_RUN_INTO']))",
+        ],
+        into=[],
+    )
     assert lines == ["''"]
 
 
@@ -95,7 +102,13 @@ def test_stdout_is_streamed_while_the_child_runs(tmp_path):
 
 
 def test_runs_in_a_fresh_temporary_directory():
-    lines = run([sys.executable, "-c", "import os; print(os.getcwd()); print(len(os.listdir('.')))"])
+    lines = run(
+        [
+            sys.executable,
+            "-c",
+            "import os; print(os.getcwd()); print(len(os.listdir('.')))",
+        ]
+    )
     cwd, entries = lines
     assert cwd != os.getcwd()
     assert os.path.basename(cwd).startswith("sqlflow-to-run-")
@@ -132,7 +145,8 @@ def test_empty_cmd_uses_sqlflows_wording():
 
 def test_other_extensions_are_refused():
     with pytest.raises(
-        ToRunError, match=r"The other executable except Python program is not supported yet: CMD 'bin.sh'"
+        ToRunError,
+        match=r"The other executable except Python program is not supported yet: CMD 'bin.sh'",
     ):
         execute_to_run(SELECT, "img", ["bin.sh"], [], {}, lambda line: None)
 

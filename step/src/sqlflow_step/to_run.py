@@ -14,8 +14,14 @@ import sys
 import tempfile
 from collections.abc import Callable
 
+try:
+    # The step runtime's base error: the CLI prints it as SQLFlow's message line.
+    from .errors import StepError as _Base
+except ImportError:  # only while this branch lacks step-core's errors module; drop after the merge
+    _Base = RuntimeError
 
-class ToRunError(RuntimeError):
+
+class ToRunError(_Base):
     """A TO RUN statement that could not run its program, or whose program failed."""
 
 
@@ -33,9 +39,7 @@ def execute_to_run(
     SQLFLOW_* variables), then `env` on top, then SQLFLOW_TO_RUN_SELECT/INTO/IMAGE.
     """
     if not cmd:
-        raise ToRunError(
-            f'Parameters shouldn\'t be empty: TO RUN {image} needs CMD "<program>"[, "<arg>"...]'
-        )
+        raise ToRunError(f'Parameters shouldn\'t be empty: TO RUN {image} needs CMD "<program>"[, "<arg>"...]')
     argv = _argv(cmd)
     child_env = {**os.environ, **env}
     child_env["SQLFLOW_TO_RUN_SELECT"] = select.strip()
@@ -43,7 +47,10 @@ def execute_to_run(
     child_env["SQLFLOW_TO_RUN_IMAGE"] = image
     # A Python child (the usual runnable) then writes each line as it prints it.
     child_env.setdefault("PYTHONUNBUFFERED", "1")
-    with tempfile.TemporaryDirectory(prefix="sqlflow-to-run-") as cwd, tempfile.TemporaryFile() as stderr:
+    with (
+        tempfile.TemporaryDirectory(prefix="sqlflow-to-run-") as cwd,
+        tempfile.TemporaryFile() as stderr,
+    ):
         try:
             child = subprocess.Popen(
                 argv,

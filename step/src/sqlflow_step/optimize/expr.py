@@ -158,7 +158,10 @@ class _Parser:
             if self._take("(") is None:
                 return Name(text)
             if text.upper() not in FUNCTIONS:
-                self._fail(f"unsupported function {text}(...); only SUM(...) is supported", offset)
+                self._fail(
+                    f"unsupported function {text}(...); only SUM(...) is supported",
+                    offset,
+                )
             arg = self._comparison()
             if isinstance(arg, Compare):
                 self._fail("a comparison inside SUM(...)", offset)

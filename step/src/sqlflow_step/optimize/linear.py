@@ -74,9 +74,7 @@ class Model:
         diff = expr.BinOp("-", node.left, node.right)
         if not expr.contains_sum(node):
             if by:
-                raise OptimizeError(
-                    f"{where}: GROUP BY must be used with aggregation function like SUM together"
-                )
+                raise OptimizeError(f"{where}: GROUP BY must be used with aggregation function like SUM together")
             rows = np.arange(self.n)
             form = self._per_row(diff, rows, where)
             coef = _dense(form.coef, self.n)
@@ -124,7 +122,10 @@ class Model:
                 return _negate(self._per_row(arg, rows, where))
             case expr.BinOp(op, left, right):
                 return _combine(
-                    op, self._per_row(left, rows, where), self._per_row(right, rows, where), where
+                    op,
+                    self._per_row(left, rows, where),
+                    self._per_row(right, rows, where),
+                    where,
                 )
         raise OptimizeError(f"{where}: a comparison can only be the outermost operator")
 
@@ -146,9 +147,7 @@ class Model:
                         if where.startswith("the objective")
                         else f"move it into SUM(...) or add GROUP BY {name}"
                     )
-                    raise OptimizeError(
-                        f"{where} uses column {name} outside SUM(...) without GROUP BY; {hint}"
-                    )
+                    raise OptimizeError(f"{where} uses column {name} outside SUM(...) without GROUP BY; {hint}")
                 return Form(0.0, float(values[first]), False)
             case expr.Sum(arg):
                 inner = self._per_row(arg, rows, where)
@@ -203,9 +202,17 @@ class Model:
 
 def _combine(op: str, left: Form, right: Form, where: str) -> Form:
     if op == "+":
-        return Form(left.coef + right.coef, left.const + right.const, left.has_var or right.has_var)
+        return Form(
+            left.coef + right.coef,
+            left.const + right.const,
+            left.has_var or right.has_var,
+        )
     if op == "-":
-        return Form(left.coef - right.coef, left.const - right.const, left.has_var or right.has_var)
+        return Form(
+            left.coef - right.coef,
+            left.const - right.const,
+            left.has_var or right.has_var,
+        )
     if op == "*":
         if left.has_var and right.has_var:
             raise OptimizeError(

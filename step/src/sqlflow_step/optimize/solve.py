@@ -13,7 +13,12 @@ from .spec import OptimizeSpec, Settings, check_attributes
 
 # scipy.optimize.milp's status codes, named like Pyomo's termination conditions
 # so messages read as SQLFlow's did.
-_TERMINATION = {1: "maxIterations or maxTimeLimit", 2: "infeasible", 3: "unbounded", 4: "other"}
+_TERMINATION = {
+    1: "maxIterations or maxTimeLimit",
+    2: "infeasible",
+    3: "unbounded",
+    4: "other",
+}
 
 
 def solve(frame: pd.DataFrame, spec: OptimizeSpec) -> tuple[pd.DataFrame, float]:
@@ -92,7 +97,8 @@ def _run_highs(coef: np.ndarray, blocks: list[Block], settings: Settings, maximi
         offset += len(block.lower)
     if offset:
         matrix = coo_array(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(offset, n)
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(offset, n),
         ).tocsr()
         constraints.append(LinearConstraint(matrix, np.concatenate(lowers), np.concatenate(uppers)))
     result = milp(

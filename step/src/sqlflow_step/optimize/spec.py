@@ -55,7 +55,12 @@ DOMAINS = {
 }
 
 # solver.<option> attributes that scipy.optimize.milp understands.
-SOLVER_OPTIONS = {"time_limit": float, "mip_rel_gap": float, "presolve": bool, "node_limit": int}
+SOLVER_OPTIONS = {
+    "time_limit": float,
+    "mip_rel_gap": float,
+    "presolve": bool,
+    "node_limit": int,
+}
 
 # Accepted for compatibility with SQLFlow; they tune distributed runs and mean
 # nothing to a single in-process solve.
@@ -109,8 +114,7 @@ def check_attributes(spec: OptimizeSpec) -> Settings:
             options[name] = _convert(key, value, kind)
             continue
         raise OptimizeError(
-            f"unsupported attribute {key} in {clause}: use variables, var_type, "
-            "solver.<option>, data.* or worker.*"
+            f"unsupported attribute {key} in {clause}: use variables, var_type, solver.<option>, data.* or worker.*"
         )
     return Settings(result_name, variables, domain, options)
 
