@@ -228,10 +228,10 @@ export class Fetcher {
           const stepDone = nodeDone(d.step.phase) || (st.workflow !== undefined && workflowCompleted(st.workflow));
           const r = await this.readStep(pos, d.pod, terminated, stepDone, budget, deadline, ac.signal);
           for (const l of r.lines) {
-            const fl: FetchedLine = { step: d.step.index, text: l.text.toString('utf8') };
+            const fl: FetchedLine = { step: d.step.index, text: l.text };
             if (opts.timestamps && l.time) fl.time = l.time;
             lines.push(fl);
-            budget -= l.text.length + 1;
+            budget -= l.size + 1;
             pos.lines++;
           }
           if (r.cursor) pos.cursor = r.cursor;
