@@ -48,6 +48,8 @@ export interface StepInfo {
   index: number;
   /** Steps in all (known up front for programs; so far for raw workflows). */
   count: number;
+  /** `count` is final (a program, or a completed workflow), not just the steps Argo has created so far. */
+  countKnown?: boolean;
   name: string;
   nodeID: string;
   podName?: string;
@@ -459,6 +461,7 @@ function stepCount(st: JobState, steps: number): number {
 function stepInfo(step: Step, st: JobState): StepInfo {
   const n = st.workflow ? workflowSteps(st.workflow, st.pods).length : 0;
   const info: StepInfo = { index: step.index, count: stepCount(st, n), name: step.name, nodeID: step.nodeID, phase: step.phase };
+  if (countKnown(st)) info.countKnown = true;
   if (step.podName) info.podName = step.podName;
   if (step.exitCode !== undefined) info.exitCode = step.exitCode;
   if (step.message) info.message = step.message;
@@ -472,7 +475,11 @@ function currentStep(st: JobState, pos: FetchPosition): StepInfo | undefined {
   if (s) return stepInfo(s, st);
   // The gap before Argo creates the next node: the step is known only by its index.
   const count = stepCount(st, steps.length);
-  return pos.step < count ? { index: pos.step, count, name: '', nodeID: '', phase: 'Pending' } : undefined;
+  return pos.step < count ? { index: pos.step, count, name: '', nodeID: '', phase: 'Pending', ...(countKnown(st) ? { countKnown: true } : {}) } : undefined;
+}
+
+function countKnown(st: JobState): boolean {
+  return st.workflow !== undefined && (plannedStepCount(st.workflow) !== undefined || workflowCompleted(st.workflow));
 }
 
 function deletedNotice(step: Step, st: JobState): string {
