@@ -54,7 +54,12 @@ export function waitingText(f: WaitFacts): string | undefined {
     return `job ${j.namespace}/${j.name} is Pending and has no workflow yet: is the operator running?`;
   }
   const s = f.step;
-  if (!s) return j ? `workflow ${j.workflow} has no step yet: is Argo's workflow controller running?` : undefined;
+  if (!s) {
+    if (!j) return undefined;
+    return f.stepsSeen > 0
+      ? `waiting for Argo to start step ${f.stepsSeen + 1} of workflow ${j.workflow}, or to complete it`
+      : `workflow ${j.workflow} has no step yet: is Argo's workflow controller running?`;
+  }
   if (s.phase !== 'Pending') return undefined;
   const label = stepLabel(s, f.stepsSeen);
   if (!s.nodeID) return `waiting for Argo to create ${label}`;
