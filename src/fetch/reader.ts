@@ -144,7 +144,9 @@ export class LogReader extends EventEmitter<{ change: [] }> {
       this.queue.splice(0, this.queueHead);
       this.queueHead = 0;
     }
-    if (this.paused && this.queueBytes < this.highWater / 2) {
+    // Resume as soon as there is room: waiting for half the queue to drain left the socket idle for whole calls
+    // while a finished log was read at full speed (the queue stays within highWater plus one chunk either way).
+    if (this.paused && this.queueBytes < this.highWater) {
       this.paused = false;
       this.res?.resume();
     }
