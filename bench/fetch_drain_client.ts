@@ -1,5 +1,5 @@
 // The Fetch side of bench/fetch_drain.ts, in its own process as kubectl is: drains one job's
-// step log through Fetch and prints {ms, bytes, lines, calls, read} as JSON.
+// step log through Fetch and prints {ms, bytes, lines, calls, read, requests} as JSON.
 // Args: KUBECONFIG NAMESPACE JOB UID
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { decodeToken, encodeToken } from '../src/api/token.ts';
@@ -29,6 +29,6 @@ for (;;) {
   if (r.eof) break;
 }
 const ms = performance.now() - t0;
-console.log(JSON.stringify({ ms, bytes, lines, calls, read: podLogStats.bytesRead }));
+console.log(JSON.stringify({ ms, bytes, lines, calls, read: podLogStats.bytesRead, requests: podLogStats.requests }));
 await source.stop();
 process.exit(0);

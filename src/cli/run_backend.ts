@@ -3,6 +3,7 @@
 // follow loop (live step line on a terminal, plain lines otherwise) is shared.
 import { createClient, type Client, ConnectError } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { isFinished } from '../api/job.ts';
 import { decodeToken } from '../api/token.ts';
 import { SQLFlowClient } from '../client/index.ts';
@@ -11,6 +12,7 @@ import type { FetchResult, StepInfo } from '../fetch/fetch.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 import { SQLFlowService, type FetchResponse, type Job as PbJob, type StepInfo as PbStep } from '../gen/sqlflow/v1/sqlflow_pb.ts';
 import type { Io } from './io.ts';
+import { stepLabel, waitingText, type PodWaitView } from './waiting.ts';
 
 export interface FetchView {
   lines: { step: number; text: string; time?: string; notice?: boolean }[];
@@ -31,6 +33,8 @@ export interface Backend {
   get(name: string, namespace?: string): Promise<JobSummary>;
   list(): Promise<JobSummary[]>;
   cancel(name: string): Promise<JobSummary>;
+  /** A step pod's waiting state, where the backend can read pods (the Kubernetes API); undefined otherwise. */
+  pod(namespace: string, name: string): Promise<PodWaitView | undefined>;
   close(): Promise<void>;
 }
 
@@ -77,6 +81,10 @@ export function openBackend(f: ConnectionFlags, env: NodeJS.ProcessEnv = process
     get: (name, ns) => client.get(name, ns),
     list: () => client.list(),
     cancel: (name) => client.cancel(name),
+    pod: async (namespace, name) => {
+      const p = await client.kc.makeApiClient(CoreV1Api).readNamespacedPodStatus({ namespace, name });
+      return { name, ...(p.status as Omit<PodWaitView, 'name'> | undefined) };
+    },
     close: () => client.close(),
   };
 }
@@ -134,12 +142,17 @@ class ServerBackend implements Backend {
     return fromPbJob((await this.client.cancel({ namespace: this.namespace, name }, { headers: this.headers })).job);
   }
 
+  async pod(): Promise<undefined> {
+    return undefined; // the API does not expose pods
+  }
+
   async close() {}
 }
 
 function fromPbStep(s: PbStep): StepInfo {
   return {
-    index: s.index, count: s.count, name: s.name, nodeID: s.nodeId, phase: s.phase,
+    // The API does not say whether the count is final; show it as given.
+    index: s.index, count: s.count, countKnown: true, name: s.name, nodeID: s.nodeId, phase: s.phase,
     ...(s.podName ? { podName: s.podName } : {}), ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}), ...(s.message ? { message: s.message } : {}),
   };
 }
@@ -173,6 +186,16 @@ export interface StreamOptions {
   timestamps: boolean;
   /** Live step line on stderr (only when it is a terminal). */
   live: boolean;
+  /**
+   * While following, say on stderr what is awaited once nothing moved for this long (default: the
+   * SQLFLOW_WAIT_NOTICE_SECONDS environment variable, else 10 s).
+   */
+  waitNoticeMs?: number;
+}
+
+function defaultWaitNoticeMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.SQLFLOW_WAIT_NOTICE_SECONDS);
+  return env.SQLFLOW_WAIT_NOTICE_SECONDS !== undefined && Number.isFinite(v) && v >= 0 ? v * 1000 : 10_000;
 }
 
 export interface StreamOutcome {
@@ -197,18 +220,27 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
     const s = v.step;
     const secs = Math.floor((Date.now() - started) / 1000);
     const elapsed = `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}`;
-    status = s ? `step ${s.index + 1}/${s.count} ${s.name ? `${s.name} ` : ''}${s.phase}  ${elapsed}` : `${v.jobPhase}  ${elapsed}`;
+    status = s ? `${stepLabel(s, seen)} ${s.phase}  ${elapsed}` : `${v.jobPhase}  ${elapsed}`;
     io.stderr(`\r\x1b[K${status}`);
   };
   let ticker: NodeJS.Timeout | undefined;
   let last: FetchView | undefined;
+  /** Steps seen so far: a shown count is never smaller. */
+  let seen = 0;
   if (o.live) ticker = setInterval(() => last && draw(last), 1000);
   let failed = false;
   let token = '';
   let cur: FetchFrom = from;
+  const noticeMs = o.waitNoticeMs ?? defaultWaitNoticeMs();
+  let lastMove = Date.now();
+  let moveKey = '';
+  let notice = '';
   try {
     for (;;) {
-      const v = await b.fetch(cur, { waitSeconds: o.follow ? 20 : 0, timestamps: o.timestamps });
+      // Long-poll, but come back when a wait notice falls due.
+      const untilNotice = notice === '' ? Math.ceil((lastMove + noticeMs - Date.now()) / 1000) : 20;
+      const v = await b.fetch(cur, { waitSeconds: o.follow ? Math.max(0, Math.min(20, untilNotice)) : 0, timestamps: o.timestamps });
+      for (const s of [...v.finishedSteps, ...(v.step ? [v.step] : [])]) seen = Math.max(seen, s.index + 1);
       last = v;
       token = v.token;
       cur = { token: v.token };
@@ -227,11 +259,21 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
         if (bad) failed = true;
         if (bad || !o.live) {
           const code = s.exitCode !== undefined ? ` (exit code ${s.exitCode})` : '';
-          io.stderr(`sqlflow: step ${s.index + 1}/${s.count} ${s.name}: ${s.phase}${code}${bad && s.message ? `: ${s.message}` : ''}\n`);
+          io.stderr(`sqlflow: ${stepLabel(s, seen)}: ${s.phase}${code}${bad && s.message ? `: ${s.message}` : ''}\n`);
         }
       }
       printUpTo(Infinity);
       if (v.message && v.finishedSteps.length === 0) io.stderr(`sqlflow: ${v.message}\n`);
+      const key = `${v.jobPhase}|${v.step?.index}|${v.step?.nodeID}|${v.step?.phase}`;
+      if (v.lines.length > 0 || v.finishedSteps.length > 0 || key !== moveKey) {
+        lastMove = Date.now();
+        moveKey = key;
+        notice = '';
+      } else if (o.follow && !v.eof && Date.now() - lastMove >= noticeMs) {
+        const text = await explainWait(b, v, seen);
+        if (text && text !== notice) io.stderr(`sqlflow: ${text} (nothing new for ${Math.round((Date.now() - lastMove) / 1000)}s)\n`);
+        notice = text ?? ' ';
+      }
       draw(v);
       if (v.eof) {
         clear();
@@ -254,3 +296,15 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
   }
 }
 
+
+/** What the follow loop waits for (waiting.ts), from the job and the current step's pod; undefined on any doubt. */
+async function explainWait(b: Backend, v: FetchView, seen: number): Promise<string | undefined> {
+  try {
+    const p = decodeToken(v.token);
+    const job = await b.get(p.job, p.namespace);
+    const pod = v.step?.phase === 'Pending' && v.step.podName ? await b.pod(p.namespace, v.step.podName).catch(() => undefined) : undefined;
+    return waitingText({ job, step: v.step, pod, stepsSeen: seen });
+  } catch {
+    return undefined; // a notice is a courtesy; the next fetch reports real errors
+  }
+}

@@ -21,48 +21,14 @@
 // than the true one's filter outcome for monotonic logs.
 import type { LogCursor } from '../api/token.ts';
 
+export { parseLine, timestampSecond, type ParsedLine } from './lines.ts';
+
 /** Seconds the cursor stays behind the last delivered line's second (see above). */
 export const CURSOR_MARGIN_SEC = 1;
-
-export interface ParsedLine {
-  /** Unix second of the line's timestamp (inherited when unparsable). */
-  sec: number;
-  /** The kubelet's RFC3339Nano timestamp as sent, or '' when the prefix was not a timestamp. */
-  time: string;
-  /** Line content without the timestamp prefix and without its newline. */
-  text: Buffer;
-  /** Bytes the line took in the answer (prefix and newline included). */
-  rawBytes: number;
-}
-
-const TS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-
-/** Unix seconds of an RFC3339 timestamp (fraction ignored), or undefined. */
-export function timestampSecond(s: string): number | undefined {
-  const m = TS.exec(s);
-  if (!m) return undefined;
-  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[8]}`);
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
-}
 
 /** The sinceTime query value for a whole second. */
 export function sinceTimeParam(sec: number): string {
   return new Date(sec * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/**
- * Splits one raw line (without its newline) into timestamp and content. `prevSec` is inherited when the prefix is
- * not a timestamp.
- */
-export function parseLine(raw: Buffer, prevSec: number, rawBytes: number): ParsedLine {
-  // RFC3339Nano is at most 35 characters; look for the space only near the start.
-  const sp = raw.subarray(0, 40).indexOf(0x20);
-  if (sp > 0) {
-    const time = raw.subarray(0, sp).toString('latin1');
-    const sec = timestampSecond(time);
-    if (sec !== undefined) return { sec, time, text: raw.subarray(sp + 1), rawBytes };
-  }
-  return { sec: prevSec, time: '', text: raw, rawBytes };
 }
 
 /**

@@ -48,6 +48,8 @@ export interface StepInfo {
   index: number;
   /** Steps in all (known up front for programs; so far for raw workflows). */
   count: number;
+  /** `count` is final (a program, or a completed workflow), not just the steps Argo has created so far. */
+  countKnown?: boolean;
   name: string;
   nodeID: string;
   podName?: string;
@@ -228,10 +230,10 @@ export class Fetcher {
           const stepDone = nodeDone(d.step.phase) || (st.workflow !== undefined && workflowCompleted(st.workflow));
           const r = await this.readStep(pos, d.pod, terminated, stepDone, budget, deadline, ac.signal);
           for (const l of r.lines) {
-            const fl: FetchedLine = { step: d.step.index, text: l.text.toString('utf8') };
+            const fl: FetchedLine = { step: d.step.index, text: l.text };
             if (opts.timestamps && l.time) fl.time = l.time;
             lines.push(fl);
-            budget -= l.text.length + 1;
+            budget -= l.size + 1;
             pos.lines++;
           }
           if (r.cursor) pos.cursor = r.cursor;
@@ -459,6 +461,7 @@ function stepCount(st: JobState, steps: number): number {
 function stepInfo(step: Step, st: JobState): StepInfo {
   const n = st.workflow ? workflowSteps(st.workflow, st.pods).length : 0;
   const info: StepInfo = { index: step.index, count: stepCount(st, n), name: step.name, nodeID: step.nodeID, phase: step.phase };
+  if (countKnown(st)) info.countKnown = true;
   if (step.podName) info.podName = step.podName;
   if (step.exitCode !== undefined) info.exitCode = step.exitCode;
   if (step.message) info.message = step.message;
@@ -472,7 +475,11 @@ function currentStep(st: JobState, pos: FetchPosition): StepInfo | undefined {
   if (s) return stepInfo(s, st);
   // The gap before Argo creates the next node: the step is known only by its index.
   const count = stepCount(st, steps.length);
-  return pos.step < count ? { index: pos.step, count, name: '', nodeID: '', phase: 'Pending' } : undefined;
+  return pos.step < count ? { index: pos.step, count, name: '', nodeID: '', phase: 'Pending', ...(countKnown(st) ? { countKnown: true } : {}) } : undefined;
+}
+
+function countKnown(st: JobState): boolean {
+  return st.workflow !== undefined && (plannedStepCount(st.workflow) !== undefined || workflowCompleted(st.workflow));
 }
 
 function deletedNotice(step: Step, st: JobState): string {

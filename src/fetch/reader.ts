@@ -11,7 +11,8 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { LogCursor } from '../api/token.ts';
-import { CursorTracker, parseLine, type ParsedLine } from './cursor.ts';
+import { CursorTracker } from './cursor.ts';
+import { LineParser, type ParsedLine } from './lines.ts';
 import { openPodLog, podLogStats } from './podlog.ts';
 
 export interface ReaderTarget {
@@ -59,7 +60,7 @@ export class LogReader extends EventEmitter<{ change: [] }> {
   private partialLen = 0;
   private readonly highWater: number;
   private paused = false;
-  private prevSec: number;
+  private readonly parser: LineParser;
 
   private constructor(opts: ReaderOptions) {
     super();
@@ -69,7 +70,7 @@ export class LogReader extends EventEmitter<{ change: [] }> {
     this.limitBytes = opts.limitBytes;
     this.tracker = new CursorTracker(opts.cursor);
     this.toSkip = opts.cursor.k;
-    this.prevSec = opts.cursor.sec;
+    this.parser = new LineParser(opts.cursor.sec);
     this.highWater = opts.highWaterBytes ?? 4 * 1024 * 1024;
   }
 
@@ -132,9 +133,9 @@ export class LogReader extends EventEmitter<{ change: [] }> {
     let used = 0;
     while (this.queueHead < this.queue.length) {
       const l = this.queue[this.queueHead]!;
-      if (out.length > 0 && used + l.text.length + 1 > maxBytes) break;
+      if (out.length > 0 && used + l.size + 1 > maxBytes) break;
       out.push(l);
-      used += l.text.length + 1;
+      used += l.size + 1;
       this.queueHead++;
       this.queueBytes -= l.rawBytes;
       this.tracker.consume(l.sec, l.rawBytes);
@@ -143,7 +144,9 @@ export class LogReader extends EventEmitter<{ change: [] }> {
       this.queue.splice(0, this.queueHead);
       this.queueHead = 0;
     }
-    if (this.paused && this.queueBytes < this.highWater / 2) {
+    // Resume as soon as there is room: waiting for half the queue to drain left the socket idle for whole calls
+    // while a finished log was read at full speed (the queue stays within highWater plus one chunk either way).
+    if (this.paused && this.queueBytes < this.highWater) {
       this.paused = false;
       this.res?.resume();
     }
@@ -156,7 +159,7 @@ export class LogReader extends EventEmitter<{ change: [] }> {
     const raw = Buffer.concat(this.partial, this.partialLen);
     this.partial = [];
     this.partialLen = 0;
-    const l = parseLine(raw, this.prevSec, raw.length);
+    const l = this.parser.line(raw, raw, 0, raw.length, raw.length);
     this.tracker.consume(l.sec, l.rawBytes);
     return l;
   }
@@ -207,32 +210,33 @@ export class LogReader extends EventEmitter<{ change: [] }> {
     podLogStats.bytesRead += chunk.length;
     let start = 0;
     let added = false;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, start);
-      if (nl < 0) break;
-      let raw: Buffer;
-      if (this.partialLen > 0) {
-        this.partial.push(chunk.subarray(start, nl));
-        raw = Buffer.concat(this.partial, this.partialLen + (nl - start));
+    if (this.partialLen > 0) {
+      // The line begun in an earlier chunk: joined into a buffer of its own.
+      const nl = chunk.indexOf(0x0a);
+      if (nl >= 0) {
+        this.partial.push(chunk.subarray(0, nl));
+        const raw = Buffer.concat(this.partial, this.partialLen + nl);
         this.partial = [];
         this.partialLen = 0;
+        added = this.addLine(raw, raw, 0, raw.length) || added;
+        start = nl + 1;
       } else {
-        // Copy: a kept subarray would pin the whole chunk in memory.
-        raw = Buffer.from(chunk.subarray(start, nl));
+        start = chunk.length;
+        this.partial.push(Buffer.from(chunk));
+        this.partialLen += chunk.length;
       }
-      start = nl + 1;
-      const line = parseLine(raw, this.prevSec, raw.length + 1);
-      this.prevSec = line.sec;
-      if (this.toSkip > 0) {
-        this.toSkip--;
-        this.tracker.consume(line.sec, line.rawBytes);
-        continue;
-      }
-      this.queue.push(line);
-      this.queueBytes += line.rawBytes;
-      added = true;
+    }
+    let nl = start < chunk.length ? chunk.indexOf(0x0a, start) : -1;
+    if (nl >= 0) {
+      const src = LineParser.source(chunk);
+      do {
+        added = this.addLine(chunk, src, start, nl) || added;
+        start = nl + 1;
+        nl = chunk.indexOf(0x0a, start);
+      } while (nl >= 0);
     }
     if (start < chunk.length) {
+      // Copy: the fragment would otherwise pin the whole chunk until its line completes.
       this.partial.push(Buffer.from(chunk.subarray(start)));
       this.partialLen += chunk.length - start;
     }
@@ -241,6 +245,20 @@ export class LogReader extends EventEmitter<{ change: [] }> {
       this.res?.pause();
     }
     if (added) this.emit('change');
+  }
+
+  /** One complete line `buf[start, end)` (its newline at `end`); false when it was one of the k to skip. */
+  private addLine(buf: Buffer, src: string | Buffer, start: number, end: number): boolean {
+    if (this.toSkip > 0) {
+      this.toSkip--;
+      this.parser.scan(buf, start, end);
+      this.tracker.consume(this.parser.prevSec, end - start + 1);
+      return false;
+    }
+    const line = this.parser.line(buf, src, start, end, end - start + 1);
+    this.queue.push(line);
+    this.queueBytes += line.rawBytes;
+    return true;
   }
 
   private onEnd(err: Error | undefined): void {

@@ -30,7 +30,11 @@ export class FakeJob {
   readonly wf: string;
   private nodes: Record<string, unknown> = {};
 
-  constructor(readonly kc: KubeConfig, readonly logs: LogStore, readonly ns: string, readonly name: string, readonly steps: number) {
+  /** `raw`: a given workflow (steps not named as a program's), so the step count is known only once it completes. */
+  constructor(
+    readonly kc: KubeConfig, readonly logs: LogStore, readonly ns: string, readonly name: string, readonly steps: number,
+    readonly opts: { raw?: boolean } = {},
+  ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.wf = `${name}-wf`;
@@ -38,6 +42,10 @@ export class FakeJob {
 
   nodeID(i: number): string {
     return `${this.wf}-${1000 + i}`;
+  }
+
+  stepName(i: number): string {
+    return this.opts.raw ? `p${i}` : `step-${i + 1}`;
   }
 
   podName(i: number): string {
@@ -59,14 +67,14 @@ export class FakeJob {
         spec: {
           entrypoint: 'sqlflow',
           templates: [
-            { name: 'sqlflow', steps: Array.from({ length: this.steps }, (_, i) => [{ name: `step-${i + 1}`, template: `step-${i + 1}` }]) },
-            ...Array.from({ length: this.steps }, (_, i) => ({ name: `step-${i + 1}`, container: { name: 'main', image: 'x' } })),
+            { name: 'sqlflow', steps: Array.from({ length: this.steps }, (_, i) => [{ name: this.stepName(i), template: this.stepName(i) }]) },
+            ...Array.from({ length: this.steps }, (_, i) => ({ name: this.stepName(i), container: { name: 'main', image: 'x' } })),
           ],
         },
       },
     });
     await this.setWorkflow('Running');
-    await mergePatchCustomStatus(this.custom, { ...JOBS, namespace: this.ns, name: this.name }, { phase: 'Running', workflowName: this.wf, stepCount: this.steps });
+    await mergePatchCustomStatus(this.custom, { ...JOBS, namespace: this.ns, name: this.name }, { phase: 'Running', workflowName: this.wf, ...(this.opts.raw ? {} : { stepCount: this.steps }) });
     return this;
   }
 
@@ -81,7 +89,7 @@ export class FakeJob {
   private setNode(i: number, phase: string, extra: Record<string, unknown> = {}): void {
     const id = this.nodeID(i);
     this.nodes[id] = {
-      id, name: `${this.wf}[${i}].step-${i + 1}`, displayName: `step-${i + 1}`, type: 'Pod', templateName: `step-${i + 1}`,
+      id, name: `${this.wf}[${i}].${this.stepName(i)}`, displayName: this.stepName(i), type: 'Pod', templateName: this.stepName(i),
       phase, startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), boundaryID: this.wf, ...extra,
     };
   }

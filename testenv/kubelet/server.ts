@@ -52,19 +52,38 @@ function serveLog(log: ContainerLog, q: Query, req: IncomingMessage, res: Server
   let budget = q.limitBytes ?? Infinity;
   let done = false;
 
+  // Output is batched into writes of up to 64 KiB and paused while the socket is full, as a real kubelet streams:
+  // one write per record (two with timestamps) made this fake, not the reader under test, the bottleneck.
+  let batch: Buffer[] = [];
+  let batchLen = 0;
+  let waitingDrain = false;
+  let stamp = { time: -1n, prefix: Buffer.alloc(0) };
+  const flush = (): boolean => {
+    if (batchLen === 0) return true;
+    const ok = res.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchLen));
+    batch = [];
+    batchLen = 0;
+    return ok;
+  };
   const finish = () => {
     if (done) return;
     done = true;
     log.events.off('change', pump);
+    flush();
     res.end();
   };
   const write = (b: Buffer) => {
     if (b.length > budget) b = b.subarray(0, budget);
     budget -= b.length;
-    res.write(b);
+    batch.push(b);
+    batchLen += b.length;
+  };
+  const prefix = (time: bigint): Buffer => {
+    if (stamp.time !== time) stamp = { time, prefix: Buffer.from(formatTimestamp(time) + ' ') };
+    return stamp.prefix;
   };
   function pump(): void {
-    if (done) return;
+    if (done || waitingDrain) return;
     while (i < log.records.length && budget > 0) {
       const rec = log.records[i]!;
       const fresh = sentInRecord === 0;
@@ -73,14 +92,23 @@ function serveLog(log: ContainerLog, q: Query, req: IncomingMessage, res: Server
         continue;
       }
       if (rec.data.length > sentInRecord) {
-        if (fresh && q.timestamps) write(Buffer.from(formatTimestamp(rec.time) + ' '));
+        if (fresh && q.timestamps) write(prefix(rec.time));
         if (budget > 0) write(rec.data.subarray(sentInRecord));
         sentInRecord = rec.data.length;
       }
       if (rec.data.at(-1) !== 0x0a && i === log.records.length - 1 && !log.finished) break; // may still grow
       i++;
       sentInRecord = 0;
+      if (batchLen >= 65536 && !flush()) {
+        waitingDrain = true;
+        res.once('drain', () => {
+          waitingDrain = false;
+          pump();
+        });
+        return;
+      }
     }
+    flush();
     if (budget <= 0 || !q.follow || log.finished) finish();
   }
   if (q.follow) {
