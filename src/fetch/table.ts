@@ -174,7 +174,7 @@ export function parseResponseLine(line: string): ResponseLine | undefined {
       if (d.name !== 'data') continue;
       if (!isNode(d.value)) throw new TableTextError('protobuf text: row data must be messages');
       let typeUrl = '';
-      let value = new Uint8Array();
+      let value: Uint8Array = new Uint8Array();
       for (const x of d.value.fields) {
         if (x.name === 'type_url') typeUrl = str(x.value, 'type_url');
         else if (x.name === 'value') {
