@@ -7,7 +7,7 @@ import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { CoreV1Api, type CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
-import { decodeToken, TokenError, type FetchPosition } from '../api/token.ts';
+import { decodeToken, encodeToken, START_CURSOR, TokenError, type FetchPosition } from '../api/token.ts';
 import { jobManifest, RunSpecError } from '../client/jobs.ts';
 import type { Fetcher, FetchResult, StepInfo } from '../fetch/fetch.ts';
 import type { JobSource } from '../fetch/source.ts';
@@ -201,11 +201,11 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
       }
       const job = d.source.get(id.namespace, id.name, r.workflow || undefined).job;
       const statements = job?.spec.sql ? split(job.spec.sql).map((x) => x.text) : [];
-      const out = translate(r, pos.step, state, statements);
+      const out = translate(r, pos, state, statements);
       return create(FetchResponseSchema, {
         updatedFetchSince: create(FetchRequestSchema, {
           job: create(JobSchema, { id: req.job!.id, namespace: id.namespace }),
-          stepId: r.token,
+          stepId: out.token,
           stepPhase: encodeState(out.state),
         }),
         eof: out.eof,
@@ -236,7 +236,9 @@ export function lineResponse(text: string): Response {
 }
 
 /** Pure: a v1 Fetch result, from the position's step, to SQLFlow responses and the next step state. */
-export function translate(r: FetchResult, fromStep: number, prev: StepState, statements: readonly string[]): { responses: Response[]; state: StepState; eof: boolean } {
+export function translate(r: FetchResult, from: FetchPosition, prev: StepState, statements: readonly string[]): { responses: Response[]; state: StepState; eof: boolean; token: string } {
+  const fromStep = from.step;
+  let delivered = from.lines;
   const state: StepState = { ...prev };
   const responses: Response[] = [];
   const finished = new Map(r.finishedSteps.map((s) => [s.index, s]));
@@ -279,17 +281,24 @@ export function translate(r: FetchResult, fromStep: number, prev: StepState, sta
       if (FAILED.has(done.phase)) {
         const exit = done.exitCode !== undefined ? `exit code ${done.exitCode}` : 'no exit code';
         state.failure = clip(`${tag(i)} Failed (${exit}): ${done.message || done.phase}${state.last ? `\n${state.last}` : ''}`);
-        return { responses, state, eof: false };
+        return { responses, state, eof: false, token: r.token };
       }
       responses.push(create(ResponseSchema, { response: { case: 'eoe', value: create(EndOfExecutionSchema, { sql: statements[i] ?? '' }) } }));
       state.phase = '';
       state.last = '';
+      if (r.eof && i === last) break;
+      // The 0.15.0 client stops reading a FetchResponse at its first eoe: answer one step per call, and continue
+      // the next call at the start of the next step (its lines read here are not sent, so they come then, once).
+      delivered += lines.length;
+      const next: FetchPosition = { ...r.position, step: i + 1, nodeID: '', cursor: { ...START_CURSOR }, lines: delivered };
+      return { responses, state, eof: false, token: encodeToken(next) };
     }
+    delivered += lines.length;
   }
   if (r.message) responses.push(msg(r.message));
   if (r.eof && r.jobPhase && r.jobPhase !== 'Succeeded') {
     state.failure = clip(`SQLFlow job ${r.position.namespace}/${r.position.job} ${r.jobPhase}${r.message ? `: ${r.message}` : ''}`);
-    return { responses, state, eof: false };
+    return { responses, state, eof: false, token: r.token };
   }
-  return { responses, state, eof: r.eof };
+  return { responses, state, eof: r.eof, token: r.token };
 }

@@ -1,0 +1,158 @@
+// SQLFlow's own protocol (proto.SQLFlow) with SQLFlow's unmodified PyPI client, sqlflow==0.15.0, in a real Python
+// venv (scripts/sqlflow-client-venv.sh), against the operator's API on the local stack (control plane, local Argo
+// running steps as real processes — test/fixtures/table_step.sh prints tables as SQLFlow steps do).
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { installWorkflowCrd, startLocalArgo, type LocalArgo } from '../../testenv/argo/index.ts';
+import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
+import { freePort } from '../../testenv/controlplane/ports.ts';
+import { assertNoForbidden, installOperator, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
+import { createNamespace } from './harness.ts';
+
+const NS = 'notebooks';
+const STEP = JSON.stringify(['sh', join(ROOT, 'test', 'fixtures', 'table_step.sh')]);
+let cp: ControlPlane;
+let admin: KubeConfig;
+let argo: LocalArgo;
+let op: OperatorProcess;
+let apiPort: number;
+let python: string;
+let userToken: string;
+let nobodyToken: string;
+const keepAlive = setInterval(() => {}, 1000);
+
+async function saToken(name: string): Promise<string> {
+  const core = admin.makeApiClient(CoreV1Api);
+  await core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name } } });
+  const tr = await core.createNamespacedServiceAccountToken({ namespace: NS, name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  return tr.status!.token!;
+}
+
+before(async () => {
+  python = (await promisify(execFile)('bash', [join(ROOT, 'scripts', 'sqlflow-client-venv.sh')], { maxBuffer: 1 << 20 })).stdout.trim();
+  cp = await startControlPlane();
+  admin = cp.kubeConfig();
+  const sa = await installOperator(cp);
+  await installWorkflowCrd(admin);
+  await createNamespace(admin, NS);
+  userToken = await saToken('analyst');
+  nobodyToken = await saToken('nobody');
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({ namespace: NS, body: { metadata: { name: 'sqlflow-user' }, rules: [{ apiGroups: ['sqlflow.org'], resources: ['sqlflowjobs'], verbs: ['get', 'create'] }] } });
+  await rbac.createNamespacedRoleBinding({ namespace: NS, body: { metadata: { name: 'analyst' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'sqlflow-user' }, subjects: [{ kind: 'ServiceAccount', name: 'analyst', namespace: NS }] } });
+  argo = await startLocalArgo({ kc: admin, kubelet: cp.kubelet! });
+  apiPort = await freePort();
+  op = await startOperator(cp, sa, [`--step-command=${STEP}`, `--api-addr=127.0.0.1:${apiPort}`, '--api-auth=token', `--sqlflow-namespace=${NS}`]);
+});
+after(async () => {
+  await op?.stop();
+  await argo?.stop();
+  await cp?.stop();
+  clearInterval(keepAlive);
+});
+
+interface Outcome {
+  logs: { log: string; t: number }[];
+  tables?: { columns: string[]; rows: unknown[][] }[];
+  error?: string;
+  details?: string;
+}
+
+/** Runs the Python client on `program`; resolves with what it logged (with arrival times) and returned. */
+function drive(mode: 'execute' | 'magic', program: string, env: Record<string, string>): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [join(ROOT, 'test', 'sqlflow_client', 'drive.py'), mode], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SQLFLOW_SERVER: `127.0.0.1:${apiPort}`, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const o: Outcome = { logs: [] };
+      for (const line of out.split('\n').filter(Boolean)) {
+        const j = JSON.parse(line) as Record<string, unknown>;
+        if ('log' in j) o.logs.push(j as { log: string; t: number });
+        else Object.assign(o, j);
+      }
+      if (!o.tables && !o.error) reject(new Error(`the client exited ${code} with neither tables nor an error:\n${err}\n${out}`));
+      else resolve(o);
+    });
+    child.stdin.end(program);
+  });
+}
+
+const IRIS_ROW_1 = [6.4, 2.8, 5.6, 2.2, 2, 'setosa'];
+const IRIS_ROW_2 = [5.6, null, 0, 0, 0, 'setosa'];
+
+describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
+  test('execute: SELECT, TO TRAIN, TO PREDICT, SELECT — tables back, training lines live, a SQLFlowJob with its datasource in an owned Secret', async () => {
+    const program = [
+      'SELECT * FROM iris.train LIMIT 2',
+      'SELECT * FROM iris.train TO TRAIN DNNClassifier WITH model.n_classes = 3 LABEL class INTO sqlflow_models.my_dnn',
+      'SELECT * FROM iris.test TO PREDICT iris.predict.class USING sqlflow_models.my_dnn',
+      'SELECT * FROM iris.predict LIMIT 2',
+    ].join(';\n') + ';';
+    const o = await drive('execute', program, { SQLFLOW_USER_TOKEN: userToken, SQLFLOW_DATASOURCE: 'mysql://root:s3cret@tcp(127.0.0.1:3306)/?maxAllowedPacket=0' });
+    assert.equal(o.error, undefined, o.details);
+    assert.equal(o.tables!.length, 2);
+    for (const t of o.tables!) {
+      assert.deepEqual(t.columns, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'class', 'name']);
+      assert.deepEqual(t.rows, [IRIS_ROW_1, IRIS_ROW_2]);
+    }
+    const logs = o.logs.map((l) => l.log);
+    for (let i = 1; i <= 4; i++) assert.ok(logs.some((l) => l.startsWith(`SQLFlow Step: [${i}/4] Execute Code: `)), `step ${i} announced:\n${logs.join('\n')}`);
+    assert.ok(logs.includes('data:text/html,<div>prediction written</div>'));
+    // The step saw the datasource (only its scheme is printed) ...
+    assert.equal(logs.filter((l) => l === 'datasource scheme: mysql').length, 4);
+    // ... and the training lines arrived while the step ran: the first before the last was printed (they are 1 s apart,
+    // the step prints its own clock; arrival before the later print proves live delivery, not a timing bound).
+    const epochs = o.logs.filter((l) => l.log.startsWith('epoch '));
+    assert.equal(epochs.length, 3);
+    const printedLast = Number(/ at (\S+)$/.exec(epochs[2]!.log)![1]);
+    assert.ok(epochs[0]!.t < printedLast, `epoch 1 arrived at ${epochs[0]!.t}, after epoch 3 was printed at ${printedLast}`);
+    // Every line once, in order.
+    assert.deepEqual(epochs.map((l) => l.log.split(':')[0]), ['epoch 1', 'epoch 2', 'epoch 3']);
+
+    const jobs = (await admin.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'sqlflow.org', version: 'v1alpha1', plural: 'sqlflowjobs', namespace: NS })) as { items: { metadata: { name: string; uid: string }; spec: Record<string, unknown> }[] };
+    const job = jobs.items.find((j) => String(j.spec.sql).includes('iris.predict LIMIT 2'))!;
+    assert.ok(job, 'a SQLFlowJob');
+    assert.ok(!JSON.stringify(job).includes('s3cret'), 'no credential in the SQLFlowJob');
+    const wf = (await admin.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows', namespace: NS })) as { items: unknown[] };
+    assert.ok(!JSON.stringify(wf.items).includes('s3cret'), 'no credential in the Workflow');
+    const secret = await admin.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: NS, name: `${job.metadata.name}-datasource` });
+    assert.equal(secret.metadata?.ownerReferences?.[0]?.uid, job.metadata.uid);
+    await assertNoForbidden(op);
+  });
+
+  test('a failing statement raises grpc.RpcError with the step\'s message, after its lines', async () => {
+    const o = await drive('execute', 'SELECT 1;\nSELECT * FROM iris.nope FAIL;\nSELECT 2;', { SQLFLOW_USER_TOKEN: userToken });
+    assert.equal(o.error, 'UNKNOWN');
+    assert.match(o.details!, /SQLFlow Step: \[2\/3\] Failed \(exit code 3\)/);
+    assert.match(o.details!, /Table iris.nope does not exist|no such table/);
+    const logs = o.logs.map((l) => l.log);
+    assert.ok(logs.includes('runtime error: no such table iris.nope'), logs.join('\n'));
+    assert.ok(!logs.some((l) => l.startsWith('SQLFlow Step: [3/3]')));
+  });
+
+  test('no token or an invalid one is refused', async () => {
+    const none = await drive('execute', 'SELECT 1;', {});
+    assert.equal(none.error, 'UNAUTHENTICATED');
+    const bad = await drive('execute', 'SELECT 1;', { SQLFLOW_USER_TOKEN: 'not-a-token' });
+    assert.equal(bad.error, 'UNAUTHENTICATED');
+    const nobody = await drive('execute', 'SELECT 1;', { SQLFLOW_USER_TOKEN: nobodyToken });
+    assert.equal(nobody.error, 'PERMISSION_DENIED');
+  });
+
+  test('%%sqlflow through IPython run_cell_magic', async () => {
+    const o = await drive('magic', 'SELECT * FROM iris.train LIMIT 2;', { SQLFLOW_USER_TOKEN: userToken });
+    assert.equal(o.error, undefined, o.details);
+    assert.deepEqual(o.tables, [{ columns: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'class', 'name'], rows: [IRIS_ROW_1, IRIS_ROW_2] }]);
+  });
+});

@@ -1,0 +1,56 @@
+"""Drives SQLFlow's unmodified PyPI client (sqlflow==0.15.0) for the proto.SQLFlow tests.
+
+Usage: drive.py execute|magic  (the program on stdin; SQLFLOW_SERVER, SQLFLOW_USER_TOKEN, … from the environment).
+Prints one JSON object per line: {"log": text, "t": arrival time} for every message the client logs, then
+{"tables": [{"columns": [...], "rows": [[...]]}]} or {"error": code, "details": text} when the client raised.
+"""
+import json
+import logging
+import sys
+import time
+
+import grpc
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj, default=str) + "\n")
+    sys.stdout.flush()
+
+
+class Arrivals(logging.Handler):
+    def emit(self, record):
+        emit({"log": record.getMessage(), "t": time.time()})
+
+
+def tables_of(result):
+    out = []
+    if result is None:
+        return out
+    for i in range(result.length()):
+        rows = result.get(i)
+        if hasattr(rows, "column_names"):
+            out.append({"columns": list(rows.column_names()), "rows": [list(r) for r in rows.rows()]})
+    return out
+
+
+def main():
+    mode = sys.argv[1]
+    program = sys.stdin.read()
+    from sqlflow.client import _LOGGER, Client
+    _LOGGER.handlers[:] = [Arrivals()]
+    _LOGGER.propagate = False
+    try:
+        if mode == "execute":
+            result = Client().execute(program)
+        else:
+            from IPython.testing.globalipapp import start_ipython
+            ip = start_ipython()
+            ip.run_line_magic("load_ext", "sqlflow.magic")
+            result = ip.run_cell_magic("sqlflow", "", program)
+        emit({"tables": tables_of(result)})
+    except grpc.RpcError as e:
+        emit({"error": e.code().name, "details": e.details()})
+
+
+if __name__ == "__main__":
+    main()
