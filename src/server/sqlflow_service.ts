@@ -271,7 +271,9 @@ export function translate(r: FetchResult, from: FetchPosition, prev: StepState, 
       responses.push(lineResponse(t));
       if (t.trim()) state.last = clip(t);
     }
-    const phase = done?.phase ?? current?.phase ?? '';
+    // A pod that printed is running, even if the informer has not seen its phase change yet.
+    let phase = done?.phase ?? current?.phase ?? '';
+    if (phase === 'Pending' && lines.length) phase = 'Running';
     if (phase && phase !== state.phase && !done) {
       responses.push(msg(`${tag(i)} Status: ${phase}`));
       state.phase = phase;
