@@ -152,6 +152,23 @@ describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
     assert.equal(nobody.error, 'PERMISSION_DENIED');
   });
 
+  test('3 steps x 100,000 lines: every line once, in order, through proto.SQLFlow/Fetch', async () => {
+    const o = await drive('execute', 'SELECT LINES_100000 FROM a;\nSELECT LINES_100000 FROM b;\nSELECT LINES_100000 FROM c;', { SQLFLOW_USER_TOKEN: userToken });
+    assert.equal(o.error, undefined, o.details);
+    const steps: string[][] = [[], [], []];
+    let cur = -1;
+    for (const l of o.logs) {
+      const m = /^SQLFlow Step: \[(\d)\/3\] Execute Code/.exec(l.log);
+      if (m) cur = Number(m[1]) - 1;
+      else if (l.log.startsWith('line ')) steps[cur]!.push(l.log);
+    }
+    const want = Array.from({ length: 100_000 }, (_, i) => `line ${i}`);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(steps[i]!.length, 100_000, `step ${i + 1}`);
+      assert.ok(steps[i]!.every((l, k) => l === want[k]), `step ${i + 1} in order`);
+    }
+  });
+
   test('%%sqlflow through IPython run_cell_magic', async () => {
     const o = await drive('magic', 'SELECT * FROM iris.train LIMIT 2;', { SQLFLOW_USER_TOKEN: userToken });
     assert.equal(o.error, undefined, o.details);
