@@ -35,6 +35,8 @@ export interface Table {
   step: number;
   columns: string[];
   rows: Cell[][];
+  /** Rows without a head in these lines: they continue a table whose head came earlier (columns named by position). */
+  continued: boolean;
 }
 
 export class TableTextError extends Error {
@@ -237,12 +239,12 @@ export class TableCollector {
     const r = parseResponseLine(line);
     if (!r) return undefined;
     if (r.kind === 'head') {
-      this.current = { step, columns: r.columns, rows: [] };
+      this.current = { step, columns: r.columns, rows: [], continued: false };
       this.tables.push(this.current);
     } else if (r.kind === 'row') {
       if (!this.current || this.current.step !== step) {
         // Rows without a head (a head split across lines, say): named by position.
-        this.current = { step, columns: r.data.map((_, i) => `column${i + 1}`), rows: [] };
+        this.current = { step, columns: r.data.map((_, i) => `column${i + 1}`), rows: [], continued: true };
         this.tables.push(this.current);
       }
       let cells: Cell[];

@@ -99,6 +99,8 @@ describe('TableCollector', () => {
     assert.equal(c.tables.length, 2);
     assert.equal(c.tables[0]!.rows.length, 2);
     assert.deepEqual(c.tables[0]!.rows[0]!.map((x) => x.value), [6.4, 2.8, 5.6, 2.2, 2]);
-    assert.deepEqual(c.tables[1], { step: 1, columns: ['n'], rows: [] });
+    assert.deepEqual(c.tables[1], { step: 1, columns: ['n'], rows: [], continued: false });
+    c.add(2, IRIS_ROW);
+    assert.equal(c.tables[2]!.continued, true);
   });
 });
