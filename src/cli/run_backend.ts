@@ -10,7 +10,8 @@ import type { JobSummary, RunSpec } from '../client/jobs.ts';
 import type { FetchResult, StepInfo } from '../fetch/fetch.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 import { SQLFlowService, type FetchResponse, type Job as PbJob, type StepInfo as PbStep } from '../gen/sqlflow/v1/sqlflow_pb.ts';
-import type { Io } from './io.ts';
+import { processIo, UsageError, type Io } from './io.ts';
+import { TableView, type TableMode } from './table_view.ts';
 
 export interface FetchView {
   lines: { step: number; text: string; time?: string; notice?: boolean }[];
@@ -173,6 +174,15 @@ export interface StreamOptions {
   timestamps: boolean;
   /** Live step line on stderr (only when it is a terminal). */
   live: boolean;
+  /** Tables the steps print: aligned (terminal), json (JSON Lines for every line) or raw lines (default). */
+  tables?: TableMode;
+}
+
+/** --output text|json → how tables are shown: aligned on a terminal, raw lines into a pipe. */
+export function tableMode(output: string | undefined, io: Io): TableMode {
+  if (output === 'json') return 'json';
+  if (output !== undefined && output !== 'text') throw new UsageError(`--output ${JSON.stringify(output)}: expected text or json`);
+  return io === processIo && process.stdout.isTTY === true ? 'aligned' : 'raw';
 }
 
 export interface StreamOutcome {
@@ -206,6 +216,7 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
   let failed = false;
   let token = '';
   let cur: FetchFrom = from;
+  const view = new TableView(o.tables ?? 'raw');
   try {
     for (;;) {
       const v = await b.fetch(cur, { waitSeconds: o.follow ? 20 : 0, timestamps: o.timestamps });
@@ -218,11 +229,12 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
       const printUpTo = (step: number) => {
         let end = printed;
         while (end < v.lines.length && v.lines[end]!.step <= step) end++;
-        if (end > printed) io.stdout(v.lines.slice(printed, end).map((l) => (l.time ? `${l.time} ${l.text}` : l.text)).join('\n') + '\n');
+        if (end > printed) io.stdout(view.render(v.lines.slice(printed, end)));
         printed = end;
       };
       for (const s of v.finishedSteps) {
         printUpTo(s.index);
+        io.stdout(view.flush());
         const bad = s.phase === 'Failed' || s.phase === 'Error';
         if (bad) failed = true;
         if (bad || !o.live) {
@@ -234,6 +246,7 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
       if (v.message && v.finishedSteps.length === 0) io.stderr(`sqlflow: ${v.message}\n`);
       draw(v);
       if (v.eof) {
+        io.stdout(view.flush());
         clear();
         let phase = v.jobPhase;
         // The operator writes the job's phase right after the workflow completes; give it a moment.
@@ -245,6 +258,7 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
         return { eof: true, token, jobPhase: phase, failed: failed || phase !== 'Succeeded' };
       }
       if (!o.follow && v.lines.length === 0 && v.finishedSteps.length === 0) {
+        io.stdout(view.flush());
         clear();
         return { eof: false, token, jobPhase: v.jobPhase, failed };
       }
