@@ -11,6 +11,12 @@ import { installWorkflowCrd, startLocalArgo, type LocalArgo } from '../../testen
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
 import { freePort } from '../../testenv/controlplane/ports.ts';
 import { assertNoForbidden, installOperator, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { main } from '../../src/cli/main.ts';
+import type { Io } from '../../src/cli/io.ts';
+import { SQLFlow } from '../../src/gen/proto/sqlflow_pb.ts';
+import { SQLFlowService } from '../../src/gen/sqlflow/v1/sqlflow_pb.ts';
 import { createNamespace } from './harness.ts';
 
 const NS = 'notebooks';
@@ -167,6 +173,48 @@ describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
       assert.equal(steps[i]!.length, 100_000, `step ${i + 1}`);
       assert.ok(steps[i]!.every((l, k) => l === want[k]), `step ${i + 1} in order`);
     }
+  });
+
+  test('the same tables through sqlflow.v1 (FetchResponse.tables) and `sqlflow logs -o json`', async () => {
+    const jobs = (await admin.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'sqlflow.org', version: 'v1alpha1', plural: 'sqlflowjobs', namespace: NS })) as { items: { metadata: { name: string }; spec: Record<string, unknown> }[] };
+    const name = jobs.items.find((j) => String(j.spec.sql).includes('iris.predict LIMIT 2'))!.metadata.name;
+    const v1 = createClient(SQLFlowService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${apiPort}` }));
+    const tables = [];
+    let res = await v1.fetch({ job: { namespace: NS, name }, fromBeginning: true }, { headers: { Authorization: `Bearer ${userToken}` } });
+    for (;;) {
+      tables.push(...res.tables);
+      if (res.eof) break;
+      res = await v1.fetch({ token: res.token }, { headers: { Authorization: `Bearer ${userToken}` } });
+    }
+    assert.deepEqual(tables.map((t) => t.step), [0, 3]);
+    assert.deepEqual(tables[0]!.rows[0]!.cells.map((c) => c.value.value), [6.4, 2.8, 5.6, 2.2, 2n, 'setosa']);
+    assert.equal(tables[0]!.rows[1]!.cells[1]!.value.case, 'null');
+
+    const out: string[] = [];
+    const io: Io = { stdout: (t) => out.push(t), stderr: () => {}, readStdin: async () => '', readFile: async () => '' };
+    assert.equal(await main(['logs', name, '--kubeconfig', cp.kubeconfigPath, '-n', NS, '-o', 'json'], io), 0);
+    const items = out.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: number; table?: { columns: string[]; rows: unknown[][] } });
+    const cli = items.filter((i) => i.table);
+    assert.deepEqual(cli.map((i) => i.step), [0, 3]);
+    assert.deepEqual(cli[0]!.table!.rows, [IRIS_ROW_1, IRIS_ROW_2]);
+    assert.ok(items.some((i) => (i as { line?: string }).line === 'datasource scheme: mysql'));
+  });
+
+  test('proto.SQLFlow Fetch: a foreign id or a tampered cursor is invalid_argument, a wrong key permission_denied', async () => {
+    const c = createClient(SQLFlow, createGrpcTransport({ baseUrl: `http://127.0.0.1:${apiPort}` }));
+    let id = '';
+    for await (const r of c.run({ stmts: 'SELECT 1;', session: { token: userToken } })) if (r.response.case === 'job') id = r.response.value.id;
+    assert.match(id, new RegExp(`^${NS}/sqlflow-[a-z0-9]+/`));
+    const first = await c.fetch({ job: { id } });
+    const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e) => ConnectError.from(e).code);
+    assert.equal(await code(c.fetch({ job: { id: 'sqlflow-abcde' } })), Code.InvalidArgument);
+    assert.equal(await code(c.fetch({ ...first.updatedFetchSince!, stepPhase: 's1.garbage' })), Code.InvalidArgument);
+    assert.equal(await code(c.fetch({ ...first.updatedFetchSince!, stepId: 'f1.garbage' })), Code.InvalidArgument);
+    const otherKey = id.replace(/[^/]+$/, 'A'.repeat(32));
+    assert.equal(await code(c.fetch({ job: { id: otherKey } })), Code.PermissionDenied);
+    // The Authorization header is accepted too (v1's check), with any id of a job the caller may read.
+    assert.equal(await code(c.fetch({ job: { id: otherKey } }, { headers: { Authorization: `Bearer ${userToken}` } })), 'ok');
+    assert.equal(await code(c.fetch({ job: { id: otherKey } }, { headers: { Authorization: `Bearer ${nobodyToken}` } })), Code.PermissionDenied);
   });
 
   test('%%sqlflow through IPython run_cell_magic', async () => {
