@@ -10,6 +10,9 @@ import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig } 
 import { installWorkflowCrd, startLocalArgo, type LocalArgo } from '../../testenv/argo/index.ts';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
 import { freePort } from '../../testenv/controlplane/ports.ts';
+import { CertAuthority } from '../../testenv/controlplane/certs.ts';
+import { KubeConfig as Kc } from '@kubernetes/client-node';
+import { startApiServer } from '../../src/server/index.ts';
 import { assertNoForbidden, installOperator, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
@@ -29,6 +32,7 @@ let apiPort: number;
 let python: string;
 let userToken: string;
 let nobodyToken: string;
+let operatorKubeconfig: string;
 const keepAlive = setInterval(() => {}, 1000);
 
 async function saToken(name: string): Promise<string> {
@@ -43,6 +47,7 @@ before(async () => {
   cp = await startControlPlane();
   admin = cp.kubeConfig();
   const sa = await installOperator(cp);
+  operatorKubeconfig = sa;
   await installWorkflowCrd(admin);
   await createNamespace(admin, NS);
   userToken = await saToken('analyst');
@@ -64,6 +69,7 @@ after(async () => {
 interface Outcome {
   logs: { log: string; t: number }[];
   html: string[];
+  fetches: number[];
   tables?: { columns: string[]; rows: unknown[][] }[];
   error?: string;
   details?: string;
@@ -82,11 +88,12 @@ function drive(mode: 'execute' | 'magic', program: string, env: Record<string, s
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const o: Outcome = { logs: [], html: [] };
+      const o: Outcome = { logs: [], html: [], fetches: [] };
       for (const line of out.split('\n').filter(Boolean)) {
         const j = JSON.parse(line) as Record<string, unknown>;
         if ('log' in j) o.logs.push(j as { log: string; t: number });
         else if ('html' in j) o.html.push(String(j.html));
+        else if ('fetch' in j) o.fetches.push(Number(j.fetch));
         else Object.assign(o, j);
       }
       if (!o.tables && !o.error) reject(new Error(`the client exited ${code} with neither tables nor an error:\n${err}\n${out}`));
@@ -100,7 +107,7 @@ const IRIS_ROW_1 = [6.4, 2.8, 5.6, 2.2, 2, 'setosa'];
 const IRIS_ROW_2 = [5.6, null, 0, 0, 0, 'setosa'];
 
 describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
-  test('execute: SELECT, TO TRAIN, TO PREDICT, SELECT — tables back, training lines live, a SQLFlowJob with its datasource in an owned Secret', async () => {
+  test('execute: SELECT, TO TRAIN, TO PREDICT, SELECT — tables back, training lines live, a SQLFlowJob with its datasource in an owned Secret', async (t) => {
     const program = [
       'SELECT * FROM iris.train LIMIT 2',
       'SELECT * FROM iris.train TO TRAIN DNNClassifier WITH model.n_classes = 3 LABEL class INTO sqlflow_models.my_dnn_EPOCHS_8',
@@ -125,6 +132,11 @@ describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
     assert.equal(epochs.length, 8);
     const printedLast = Number(/ at (\S+)$/.exec(epochs[7]!.log)![1]);
     assert.ok(epochs[0]!.t < printedLast, `epoch 1 arrived at ${epochs[0]!.t}, after epoch 8 was printed at ${printedLast}`);
+    // Figures for the report (not assertions): print-to-client latency of the training lines, Fetch calls per minute.
+    const lat = epochs.map((l) => l.t - Number(/ at (\S+)$/.exec(l.log)![1])).sort((a, b) => a - b);
+    const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!.toFixed(2);
+    const span = (o.fetches.at(-1)! - o.fetches[0]!) / 60;
+    t.diagnostic(`training-line latency p50 ${q(0.5)} s, max ${q(0.99)} s over ${lat.length}; ${o.fetches.length} Fetch calls, ${(o.fetches.length / span).toFixed(1)}/min`);
     // Every line once, in order.
     assert.deepEqual(epochs.map((l) => l.log.split(':')[0]), [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `epoch ${i}`));
 
@@ -215,6 +227,21 @@ describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
     // The Authorization header is accepted too (v1's check), with any id of a job the caller may read.
     assert.equal(await code(c.fetch({ job: { id: otherKey } }, { headers: { Authorization: `Bearer ${userToken}` } })), 'ok');
     assert.equal(await code(c.fetch({ job: { id: otherKey } }, { headers: { Authorization: `Bearer ${nobodyToken}` } })), Code.PermissionDenied);
+  });
+
+  test('TLS: the client with SQLFLOW_CA_CRT against the API serving TLS', async () => {
+    const ca = await CertAuthority.create(join(cp.dir, 'api-pki'));
+    const pair = await ca.serving('sqlflow-api');
+    const kc = new Kc();
+    kc.loadFromFile(operatorKubeconfig);
+    const tls = await startApiServer({ kc, port: 0, host: '127.0.0.1', auth: 'kubernetes', tls: { certFile: pair.cert, keyFile: pair.key }, sqlflow: { defaultNamespace: NS } });
+    try {
+      const o = await drive('execute', 'SELECT * FROM iris.train LIMIT 2;', { SQLFLOW_USER_TOKEN: userToken, SQLFLOW_SERVER: `localhost:${tls.port}`, SQLFLOW_CA_CRT: ca.cert });
+      assert.equal(o.error, undefined, o.details);
+      assert.deepEqual(o.tables![0]!.rows, [IRIS_ROW_1, IRIS_ROW_2]);
+    } finally {
+      await tls.close();
+    }
   });
 
   test('%%sqlflow through IPython run_cell_magic', async () => {

@@ -53,7 +53,14 @@ def main():
     _LOGGER.propagate = False
     try:
         if mode == "execute":
-            result = Client().execute(program)
+            client = Client()
+            fetch = client._stub.Fetch
+
+            def counted(req, *a, **kw):
+                emit({"fetch": time.time()})
+                return fetch(req, *a, **kw)
+            client._stub.Fetch = counted  # only to count the calls; requests and answers are untouched
+            result = client.execute(program)
         else:
             from IPython.core.interactiveshell import InteractiveShell
             ip = InteractiveShell.instance()
