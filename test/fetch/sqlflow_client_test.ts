@@ -217,6 +217,12 @@ describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
     let id = '';
     for await (const r of c.run({ stmts: 'SELECT 1;', session: { token: userToken } })) if (r.response.case === 'job') id = r.response.value.id;
     assert.match(id, new RegExp(`^${NS}/sqlflow-[a-z0-9]+/`));
+    // Session.service_account and wf_namespace (fields the 0.15.0 client lacks) reach the job.
+    let withSa = '';
+    for await (const r of c.run({ stmts: 'SELECT 1;', session: { token: userToken, serviceAccount: 'analyst', wfNamespace: NS } })) if (r.response.case === 'job') withSa = r.response.value.id;
+    const j = (await admin.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'sqlflow.org', version: 'v1alpha1', plural: 'sqlflowjobs', namespace: NS, name: withSa.split('/')[1]! })) as { spec: { serviceAccountName?: string }; metadata: { annotations?: Record<string, string> } };
+    assert.equal(j.spec.serviceAccountName, 'analyst');
+    assert.ok(!JSON.stringify(j).includes(withSa.split('/')[2]!), 'the fetch key itself is not in the job');
     const first = await c.fetch({ job: { id } });
     const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e) => ConnectError.from(e).code);
     assert.equal(await code(c.fetch({ job: { id: 'sqlflow-abcde' } })), Code.InvalidArgument);
