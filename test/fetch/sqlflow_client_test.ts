@@ -3,6 +3,7 @@
 // running steps as real processes — test/fixtures/table_step.sh prints tables as SQLFlow steps do).
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -58,6 +59,16 @@ before(async () => {
   argo = await startLocalArgo({ kc: admin, kubelet: cp.kubelet! });
   apiPort = await freePort();
   op = await startOperator(cp, sa, [`--step-command=${STEP}`, `--api-addr=127.0.0.1:${apiPort}`, '--api-auth=token', `--sqlflow-namespace=${NS}`]);
+  // /readyz answers once the caches synced; the API listens a moment later.
+  for (let i = 0; ; i++) {
+    const up = await new Promise<boolean>((ok) => {
+      const s = connect(apiPort, '127.0.0.1', () => { s.destroy(); ok(true); });
+      s.on('error', () => ok(false));
+    });
+    if (up) break;
+    if (i > 300) throw new Error(`the operator's API did not listen on ${apiPort}:\n${await op.log()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 });
 after(async () => {
   await op?.stop();
