@@ -56,9 +56,11 @@ before(async () => {
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
   await rbac.createNamespacedRole({ namespace: NS, body: { metadata: { name: 'sqlflow-user' }, rules: [{ apiGroups: ['sqlflow.org'], resources: ['sqlflowjobs'], verbs: ['get', 'create'] }] } });
   await rbac.createNamespacedRoleBinding({ namespace: NS, body: { metadata: { name: 'analyst' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'sqlflow-user' }, subjects: [{ kind: 'ServiceAccount', name: 'analyst', namespace: NS }] } });
+  // The server's default datasource (for sessions without db_conn_str): a Secret in the job namespace.
+  await admin.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'default-datasource' }, stringData: { dsn: 'sqlite:///tmp/none.db' } } });
   argo = await startLocalArgo({ kc: admin, kubelet: cp.kubelet! });
   apiPort = await freePort();
-  op = await startOperator(cp, sa, [`--step-command=${STEP}`, `--api-addr=127.0.0.1:${apiPort}`, '--api-auth=token', `--sqlflow-namespace=${NS}`]);
+  op = await startOperator(cp, sa, [`--step-command=${STEP}`, `--api-addr=127.0.0.1:${apiPort}`, '--api-auth=token', `--sqlflow-namespace=${NS}`, '--sqlflow-default-datasource=default-datasource:dsn']);
   // /readyz answers once the caches synced; the API listens a moment later.
   for (let i = 0; ; i++) {
     const up = await new Promise<boolean>((ok) => {
@@ -261,9 +263,10 @@ describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
     }
   });
 
-  test('%%sqlflow through IPython run_cell_magic', async () => {
+  test('%%sqlflow through IPython run_cell_magic (and the server\'s default datasource)', async () => {
     const o = await drive('magic', 'SELECT * FROM iris.train LIMIT 2;', { SQLFLOW_USER_TOKEN: userToken });
     assert.equal(o.error, undefined, o.details);
+    assert.ok(o.logs.some((l) => l.log === 'datasource scheme: sqlite'), 'no SQLFLOW_DATASOURCE: the server\'s default datasource');
     assert.deepEqual(o.tables, [{ columns: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'class', 'name'], rows: [IRIS_ROW_1, IRIS_ROW_2] }]);
   });
 });
