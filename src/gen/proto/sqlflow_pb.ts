@@ -262,7 +262,8 @@ export const EndOfExecutionSchema: GenMessage<EndOfExecution> = /*@__PURE__*/
  */
 export type Job = Message$1<"proto.Job"> & {
   /**
-   * This server: "<namespace>/<SQLFlowJob name>", enough on its own for the first Fetch.
+   * This server: "<namespace>/<SQLFlowJob name>/<fetch key>", enough on its own for the first Fetch (the key, given
+   * only to the authorized Run caller, is the right to read this job's logs; the job keeps only its SHA-256).
    *
    * @generated from field: string id = 1;
    */
@@ -291,7 +292,8 @@ export type FetchRequest = Message$1<"proto.FetchRequest"> & {
   job?: Job | undefined;
 
   /**
-   * This server keeps its fetch token here (opaque; pass it back as received).
+   * This server keeps its sqlflow.v1 fetch token here, and in step_phase the state of its status lines (both
+   * opaque; pass updated_fetch_since back as received).
    *
    * @generated from field: string step_id = 2;
    */
