@@ -60,6 +60,10 @@ async function main(): Promise<number> {
       kc, port: apiAddr.port, ...(apiAddr.host ? { host: apiAddr.host } : {}), logger: log,
       auth: cfg.apiAuth === 'none' ? 'none' : 'kubernetes',
       ...(cfg.apiTlsCert && cfg.apiTlsKey ? { tls: { certFile: cfg.apiTlsCert, keyFile: cfg.apiTlsKey } } : {}),
+      sqlflow: {
+        ...(cfg.sqlflowNamespace ? { defaultNamespace: cfg.sqlflowNamespace } : {}),
+        ...(cfg.sqlflowDefaultDatasource ? { defaultDatasource: cfg.sqlflowDefaultDatasource } : {}),
+      },
     });
   }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, processIo, type Io, type Subcommand, usageError } from './io.ts';
-import { CONNECTION_FLAGS, CONNECTION_HELP, errorText, openBackend, streamLogs, type FetchFrom } from './run_backend.ts';
+import { CONNECTION_FLAGS, CONNECTION_HELP, errorText, openBackend, streamLogs, tableMode, type FetchFrom } from './run_backend.ts';
 
 export const LOGS_USAGE = `Usage: sqlflow logs JOB [flags]
        sqlflow logs --token TOKEN [flags]
@@ -14,6 +14,7 @@ Flags:
       --token TOKEN             continue from a fetch token (from run, or a previous logs)
       --resume                  start from the job's status.logs record instead of the beginning
       --timestamps              prefix each line with its timestamp
+  -o, --output text|json        text: result tables aligned on a terminal (raw lines into a pipe); json: JSON Lines
 ${CONNECTION_HELP}  -h, --help                    show this help
 `;
 
@@ -23,7 +24,7 @@ export const logs: Subcommand = async (argv, io) => {
     parsed = parseArgs({
       args: [...argv], allowPositionals: true, strict: true,
       options: {
-        follow: { type: 'boolean', short: 'f' }, token: { type: 'string' }, resume: { type: 'boolean' }, timestamps: { type: 'boolean' },
+        follow: { type: 'boolean', short: 'f' }, token: { type: 'string' }, resume: { type: 'boolean' }, timestamps: { type: 'boolean' }, output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' }, ...CONNECTION_FLAGS,
       },
     });
@@ -31,6 +32,12 @@ export const logs: Subcommand = async (argv, io) => {
     return usage(io, (e as Error).message);
   }
   const { values: v, positionals } = parsed;
+  let tables;
+  try {
+    tables = tableMode(v.output, io);
+  } catch (e) {
+    return usage(io, (e as Error).message);
+  }
   if (v.help) {
     io.stdout(LOGS_USAGE);
     return EXIT_OK;
@@ -48,7 +55,7 @@ export const logs: Subcommand = async (argv, io) => {
   try {
     const from: FetchFrom = v.token ? { token: v.token } : { name: name!, from: v.resume ? 'record' : 'beginning' };
     const live = io === processIo && process.stderr.isTTY === true && v.follow === true;
-    const out = await streamLogs(b, from, io, { follow: v.follow ?? false, timestamps: v.timestamps ?? false, live });
+    const out = await streamLogs(b, from, io, { follow: v.follow ?? false, timestamps: v.timestamps ?? false, live, tables });
     if (!out.eof) {
       io.stderr(`sqlflow: job ${out.jobPhase}; continue with: sqlflow logs --token ${out.token}\n`);
       return EXIT_OK;

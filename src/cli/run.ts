@@ -3,7 +3,7 @@ import { checkProgram } from '../sql/parse.ts';
 import type { RunSpec } from '../client/jobs.ts';
 import { secretRef } from './flags.ts';
 import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, processIo, UsageError, type Io, type Subcommand, usageError } from './io.ts';
-import { CONNECTION_FLAGS, CONNECTION_HELP, errorText, openBackend, streamLogs } from './run_backend.ts';
+import { CONNECTION_FLAGS, CONNECTION_HELP, errorText, openBackend, streamLogs, tableMode } from './run_backend.ts';
 
 export const RUN_USAGE = `Usage: sqlflow run FILE.sql|FILE.yaml|- [flags]
 
@@ -17,6 +17,7 @@ Flags:
       --image IMAGE             step image (TO RUN steps use their own)
       --datasource-secret NAME:KEY  Secret key with the datasource connection string
       --timestamps              prefix each log line with its timestamp
+  -o, --output text|json        text: result tables aligned on a terminal (raw lines into a pipe); json: JSON Lines
 ${CONNECTION_HELP}  -h, --help                    show this help
 `;
 
@@ -27,13 +28,19 @@ export const run: Subcommand = async (argv, io) => {
       args: [...argv], allowPositionals: true, strict: true,
       options: {
         follow: { type: 'boolean', short: 'f' }, workflow: { type: 'boolean' }, name: { type: 'string' }, image: { type: 'string' },
-        'datasource-secret': { type: 'string' }, timestamps: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...CONNECTION_FLAGS,
+        'datasource-secret': { type: 'string' }, timestamps: { type: 'boolean' }, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' }, ...CONNECTION_FLAGS,
       },
     });
   } catch (e) {
     return usage(io, (e as Error).message);
   }
   const { values: v, positionals } = parsed;
+  let tables;
+  try {
+    tables = tableMode(v.output, io);
+  } catch (e) {
+    return usage(io, (e as Error).message);
+  }
   if (v.help) {
     io.stdout(RUN_USAGE);
     return EXIT_OK;
@@ -86,7 +93,7 @@ export const run: Subcommand = async (argv, io) => {
       return EXIT_OK;
     }
     const live = io === processIo && process.stderr.isTTY === true;
-    const out = await streamLogs(b, { token }, io, { follow: true, timestamps: v.timestamps ?? false, live });
+    const out = await streamLogs(b, { token }, io, { follow: true, timestamps: v.timestamps ?? false, live, tables });
     io.stderr(`sqlflow: job ${job.namespace}/${job.name} ${out.jobPhase}\n`);
     return out.failed ? EXIT_PROGRAM_ERROR : EXIT_OK;
   } catch (e) {

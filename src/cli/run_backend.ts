@@ -11,8 +11,9 @@ import type { JobSummary, RunSpec } from '../client/jobs.ts';
 import type { FetchResult, StepInfo } from '../fetch/fetch.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 import { SQLFlowService, type FetchResponse, type Job as PbJob, type StepInfo as PbStep } from '../gen/sqlflow/v1/sqlflow_pb.ts';
-import type { Io } from './io.ts';
+import { processIo, UsageError, type Io } from './io.ts';
 import { stepLabel, waitingText, type PodWaitView } from './waiting.ts';
+import { TableView, type TableMode } from './table_view.ts';
 
 export interface FetchView {
   lines: { step: number; text: string; time?: string; notice?: boolean }[];
@@ -191,11 +192,20 @@ export interface StreamOptions {
    * SQLFLOW_WAIT_NOTICE_SECONDS environment variable, else 10 s).
    */
   waitNoticeMs?: number;
+  /** Tables the steps print: aligned (terminal), json (JSON Lines for every line) or raw lines (default). */
+  tables?: TableMode;
 }
 
 function defaultWaitNoticeMs(env: NodeJS.ProcessEnv = process.env): number {
   const v = Number(env.SQLFLOW_WAIT_NOTICE_SECONDS);
   return env.SQLFLOW_WAIT_NOTICE_SECONDS !== undefined && Number.isFinite(v) && v >= 0 ? v * 1000 : 10_000;
+}
+
+/** --output text|json → how tables are shown: aligned on a terminal, raw lines into a pipe. */
+export function tableMode(output: string | undefined, io: Io): TableMode {
+  if (output === 'json') return 'json';
+  if (output !== undefined && output !== 'text') throw new UsageError(`--output ${JSON.stringify(output)}: expected text or json`);
+  return io === processIo && process.stdout.isTTY === true ? 'aligned' : 'raw';
 }
 
 export interface StreamOutcome {
@@ -235,6 +245,7 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
   let lastMove = Date.now();
   let moveKey = '';
   let notice = '';
+  const view = new TableView(o.tables ?? 'raw');
   try {
     for (;;) {
       // Long-poll, but come back when a wait notice falls due.
@@ -250,11 +261,12 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
       const printUpTo = (step: number) => {
         let end = printed;
         while (end < v.lines.length && v.lines[end]!.step <= step) end++;
-        if (end > printed) io.stdout(v.lines.slice(printed, end).map((l) => (l.time ? `${l.time} ${l.text}` : l.text)).join('\n') + '\n');
+        if (end > printed) io.stdout(view.render(v.lines.slice(printed, end)));
         printed = end;
       };
       for (const s of v.finishedSteps) {
         printUpTo(s.index);
+        io.stdout(view.flush());
         const bad = s.phase === 'Failed' || s.phase === 'Error';
         if (bad) failed = true;
         if (bad || !o.live) {
@@ -276,6 +288,7 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
       }
       draw(v);
       if (v.eof) {
+        io.stdout(view.flush());
         clear();
         let phase = v.jobPhase;
         // The operator writes the job's phase right after the workflow completes; give it a moment.
@@ -287,6 +300,7 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
         return { eof: true, token, jobPhase: phase, failed: failed || phase !== 'Succeeded' };
       }
       if (!o.follow && v.lines.length === 0 && v.finishedSteps.length === 0) {
+        io.stdout(view.flush());
         clear();
         return { eof: false, token, jobPhase: v.jobPhase, failed };
       }

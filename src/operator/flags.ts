@@ -16,6 +16,8 @@ export interface OperatorConfig {
   apiAuth: 'token' | 'none';
   apiTlsCert?: string;
   apiTlsKey?: string;
+  sqlflowNamespace?: string;
+  sqlflowDefaultDatasource?: string;
   logLevel: string;
   workers: number;
 }
@@ -34,6 +36,8 @@ const SPEC = {
   'api-auth': { type: 'string', help: 'token (TokenReview + SubjectAccessReview, default) or none (local use only)' },
   'api-tls-cert': { type: 'string', help: 'TLS certificate file of the API (default: plain HTTP/2)' },
   'api-tls-key': { type: 'string', help: 'TLS key file of the API' },
+  'sqlflow-namespace': { type: 'string', help: 'namespace of proto.SQLFlow (Python client) jobs without Session.wf_namespace (default: default)' },
+  'sqlflow-default-datasource': { type: 'string', help: 'SECRET:KEY (in the job namespace) for proto.SQLFlow jobs without db_conn_str' },
   'log-level': { type: 'string', help: 'error, warn, info (default) or debug' },
   workers: { type: 'string', help: 'concurrent reconciles (default 4)' },
   help: { type: 'boolean', help: 'show this help' },
@@ -100,9 +104,12 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     logLevel: str('log-level') ?? 'info',
     workers,
   };
-  const opt = { kubeconfig: str('kubeconfig'), namespace: str('namespace'), leaderElectionNamespace: str('leader-election-namespace'), stepImage: str('step-image'), apiTlsCert: str('api-tls-cert'), apiTlsKey: str('api-tls-key') };
+  const opt = { kubeconfig: str('kubeconfig'), namespace: str('namespace'), leaderElectionNamespace: str('leader-election-namespace'), stepImage: str('step-image'), apiTlsCert: str('api-tls-cert'), apiTlsKey: str('api-tls-key'), sqlflowNamespace: str('sqlflow-namespace'), sqlflowDefaultDatasource: str('sqlflow-default-datasource') };
   for (const [k, v] of Object.entries(opt)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   if (stepCommand) cfg.stepCommand = stepCommand;
+  if (cfg.sqlflowDefaultDatasource !== undefined && !/^[^:]+:[^:]+$/.test(cfg.sqlflowDefaultDatasource)) {
+    throw new FlagError(`--sqlflow-default-datasource must be SECRET_NAME:KEY; got ${cfg.sqlflowDefaultDatasource}`);
+  }
   if ((cfg.apiTlsCert === undefined) !== (cfg.apiTlsKey === undefined)) throw new FlagError('--api-tls-cert and --api-tls-key go together; give both or neither');
   return cfg;
 }

@@ -20,6 +20,8 @@ import { type Logger, silentLogger } from '../kube/logger.ts';
 import { SQLFlowService } from '../gen/sqlflow/v1/sqlflow_pb.ts';
 import { allowAll, KubernetesAuthorizer, type Authorizer } from './auth.ts';
 import { sqlflowService } from './service.ts';
+import { SQLFlow } from '../gen/proto/sqlflow_pb.ts';
+import { sqlflowProtoService, type SQLFlowProtoOptions } from './sqlflow_service.ts';
 
 export interface ApiServerOptions {
   /** The operator's identity: every Kubernetes call after authorization is made with it. */
@@ -38,6 +40,8 @@ export interface ApiServerOptions {
   maxReaders?: number;
   /** Minimum interval between status.logs writes per job (default 3 s). */
   statusIntervalMs?: number;
+  /** SQLFlow's own proto.SQLFlow service (its Python client): default namespace and datasource. */
+  sqlflow?: Partial<SQLFlowProtoOptions>;
 }
 
 export interface ApiServer {
@@ -68,7 +72,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const status = new StatusRecorder(custom, { logger: log, ...(o.statusIntervalMs !== undefined ? { intervalMs: o.statusIntervalMs } : {}) });
   const fetcher = new Fetcher({ kc: o.kc, source, cache, status, logger: log });
   const handler = connectNodeAdapter({
-    routes: (router) => router.service(SQLFlowService, sqlflowService({ fetcher, source, custom, auth, logger: log })),
+    routes: (router) => {
+      router.service(SQLFlowService, sqlflowService({ fetcher, source, custom, auth, logger: log }));
+      router.service(SQLFlow, sqlflowProtoService({ kc: o.kc, fetcher, source, custom, auth, logger: log }, { defaultNamespace: 'default', ...o.sqlflow }));
+    },
     // Long polls may wait up to 60 s; do not let the adapter's default limits cut them.
     readMaxBytes: 16 * 1024 * 1024,
   });

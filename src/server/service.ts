@@ -14,6 +14,7 @@ import {
   type FetchRequest, type FetchResponse, type Job, type SQLFlowService,
 } from '../gen/sqlflow/v1/sqlflow_pb.ts';
 import type { Authorizer, Verb } from './auth.ts';
+import { tablesOf } from './v1_tables.ts';
 
 export interface ServiceDeps {
   fetcher: Fetcher;
@@ -216,5 +217,6 @@ function toFetchResponse(r: FetchResult, job: JobSummary | undefined): FetchResp
     finishedSteps: r.finishedSteps.map(toStep),
     message: r.message ?? '',
     ...(job ? { job: toJob(job) } : {}),
+    tables: tablesOf(r.lines),
   });
 }

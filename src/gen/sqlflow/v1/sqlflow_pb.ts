@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sqlflow/v1/sqlflow.proto.
  */
 export const file_sqlflow_v1_sqlflow: GenFile = /*@__PURE__*/
-  fileDesc("ChhzcWxmbG93L3YxL3NxbGZsb3cucHJvdG8SCnNxbGZsb3cudjEioAEKClJ1blJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSDQoDc3FsGAMgASgJSAASFwoNd29ya2Zsb3dfeWFtbBgEIAEoCUgAEhkKEWRhdGFzb3VyY2Vfc2VjcmV0GAUgASgJEg0KBWltYWdlGAYgASgJEhQKDHdhaXRfc2Vjb25kcxgHIAEoAUIJCgdwcm9ncmFtIjoKC1J1blJlc3BvbnNlEhwKA2pvYhgBIAEoCzIPLnNxbGZsb3cudjEuSm9iEg0KBXRva2VuGAIgASgJIpMBCgxGZXRjaFJlcXVlc3QSDQoFdG9rZW4YASABKAkSHwoDam9iGAIgASgLMhIuc3FsZmxvdy52MS5Kb2JSZWYSFgoOZnJvbV9iZWdpbm5pbmcYAyABKAgSEQoJbWF4X2J5dGVzGAQgASgNEhQKDHdhaXRfc2Vjb25kcxgFIAEoARISCgp0aW1lc3RhbXBzGAYgASgIIikKBkpvYlJlZhIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCSJDCgdMb2dMaW5lEgwKBHN0ZXAYASABKA0SDAoEdGV4dBgCIAEoCRIMCgR0aW1lGAMgASgJEg4KBm5vdGljZRgEIAEoCCKfAQoIU3RlcEluZm8SDQoFaW5kZXgYASABKA0SDQoFY291bnQYAiABKA0SDAoEbmFtZRgDIAEoCRIPCgdub2RlX2lkGAQgASgJEhAKCHBvZF9uYW1lGAUgASgJEg0KBXBoYXNlGAYgASgJEhYKCWV4aXRfY29kZRgHIAEoBUgAiAEBEg8KB21lc3NhZ2UYCCABKAlCDAoKX2V4aXRfY29kZSLjAQoNRmV0Y2hSZXNwb25zZRIiCgVsaW5lcxgBIAMoCzITLnNxbGZsb3cudjEuTG9nTGluZRINCgV0b2tlbhgCIAEoCRILCgNlb2YYAyABKAgSEQoJam9iX3BoYXNlGAQgASgJEiIKBHN0ZXAYBSABKAsyFC5zcWxmbG93LnYxLlN0ZXBJbmZvEiwKDmZpbmlzaGVkX3N0ZXBzGAYgAygLMhQuc3FsZmxvdy52MS5TdGVwSW5mbxIPCgdtZXNzYWdlGAcgASgJEhwKA2pvYhgIIAEoCzIPLnNxbGZsb3cudjEuSm9iIu0BCgNKb2ISEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSCwoDdWlkGAMgASgJEhAKCHdvcmtmbG93GAQgASgJEg0KBXBoYXNlGAUgASgJEg8KB21lc3NhZ2UYBiABKAkSEAoIcHJvZ3Jlc3MYByABKAkSEgoKc3RlcF9jb3VudBgIIAEoDRIjCgVzdGVwcxgJIAMoCzIULnNxbGZsb3cudjEuU3RlcEluZm8SEgoKY3JlYXRlZF9hdBgKIAEoCRISCgpzdGFydGVkX2F0GAsgASgJEhMKC2ZpbmlzaGVkX2F0GAwgASgJIi0KCkdldFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkiKwoLR2V0UmVzcG9uc2USHAoDam9iGAEgASgLMg8uc3FsZmxvdy52MS5Kb2IiMAoNQ2FuY2VsUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCSIuCg5DYW5jZWxSZXNwb25zZRIcCgNqb2IYASABKAsyDy5zcWxmbG93LnYxLkpvYjLAAgoOU1FMRmxvd1NlcnZpY2USNgoDUnVuEhYuc3FsZmxvdy52MS5SdW5SZXF1ZXN0Ghcuc3FsZmxvdy52MS5SdW5SZXNwb25zZRI8CgVGZXRjaBIYLnNxbGZsb3cudjEuRmV0Y2hSZXF1ZXN0Ghkuc3FsZmxvdy52MS5GZXRjaFJlc3BvbnNlEj8KBkZvbGxvdxIYLnNxbGZsb3cudjEuRmV0Y2hSZXF1ZXN0Ghkuc3FsZmxvdy52MS5GZXRjaFJlc3BvbnNlMAESNgoDR2V0EhYuc3FsZmxvdy52MS5HZXRSZXF1ZXN0Ghcuc3FsZmxvdy52MS5HZXRSZXNwb25zZRI/CgZDYW5jZWwSGS5zcWxmbG93LnYxLkNhbmNlbFJlcXVlc3QaGi5zcWxmbG93LnYxLkNhbmNlbFJlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChhzcWxmbG93L3YxL3NxbGZsb3cucHJvdG8SCnNxbGZsb3cudjEioAEKClJ1blJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSDQoDc3FsGAMgASgJSAASFwoNd29ya2Zsb3dfeWFtbBgEIAEoCUgAEhkKEWRhdGFzb3VyY2Vfc2VjcmV0GAUgASgJEg0KBWltYWdlGAYgASgJEhQKDHdhaXRfc2Vjb25kcxgHIAEoAUIJCgdwcm9ncmFtIjoKC1J1blJlc3BvbnNlEhwKA2pvYhgBIAEoCzIPLnNxbGZsb3cudjEuSm9iEg0KBXRva2VuGAIgASgJIpMBCgxGZXRjaFJlcXVlc3QSDQoFdG9rZW4YASABKAkSHwoDam9iGAIgASgLMhIuc3FsZmxvdy52MS5Kb2JSZWYSFgoOZnJvbV9iZWdpbm5pbmcYAyABKAgSEQoJbWF4X2J5dGVzGAQgASgNEhQKDHdhaXRfc2Vjb25kcxgFIAEoARISCgp0aW1lc3RhbXBzGAYgASgIIikKBkpvYlJlZhIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCSJDCgdMb2dMaW5lEgwKBHN0ZXAYASABKA0SDAoEdGV4dBgCIAEoCRIMCgR0aW1lGAMgASgJEg4KBm5vdGljZRgEIAEoCCKfAQoIU3RlcEluZm8SDQoFaW5kZXgYASABKA0SDQoFY291bnQYAiABKA0SDAoEbmFtZRgDIAEoCRIPCgdub2RlX2lkGAQgASgJEhAKCHBvZF9uYW1lGAUgASgJEg0KBXBoYXNlGAYgASgJEhYKCWV4aXRfY29kZRgHIAEoBUgAiAEBEg8KB21lc3NhZ2UYCCABKAlCDAoKX2V4aXRfY29kZSKGAgoNRmV0Y2hSZXNwb25zZRIiCgVsaW5lcxgBIAMoCzITLnNxbGZsb3cudjEuTG9nTGluZRINCgV0b2tlbhgCIAEoCRILCgNlb2YYAyABKAgSEQoJam9iX3BoYXNlGAQgASgJEiIKBHN0ZXAYBSABKAsyFC5zcWxmbG93LnYxLlN0ZXBJbmZvEiwKDmZpbmlzaGVkX3N0ZXBzGAYgAygLMhQuc3FsZmxvdy52MS5TdGVwSW5mbxIPCgdtZXNzYWdlGAcgASgJEhwKA2pvYhgIIAEoCzIPLnNxbGZsb3cudjEuSm9iEiEKBnRhYmxlcxgJIAMoCzIRLnNxbGZsb3cudjEuVGFibGUiXQoFVGFibGUSDAoEc3RlcBgBIAEoDRIPCgdjb2x1bW5zGAIgAygJEiIKBHJvd3MYAyADKAsyFC5zcWxmbG93LnYxLlRhYmxlUm93EhEKCWNvbnRpbnVlZBgEIAEoCCIrCghUYWJsZVJvdxIfCgVjZWxscxgBIAMoCzIQLnNxbGZsb3cudjEuQ2VsbCKcAQoEQ2VsbBIOCgRudWxsGAEgASgISAASDgoEYm9vbBgCIAEoCEgAEg8KBWludDY0GAMgASgDSAASEAoGdWludDY0GAQgASgESAASEAoGZG91YmxlGAUgASgBSAASEAoGc3RyaW5nGAYgASgJSAASDwoFYnl0ZXMYByABKAxIABITCgl0aW1lc3RhbXAYCCABKAlIAEIHCgV2YWx1ZSLtAQoDSm9iEhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEgsKA3VpZBgDIAEoCRIQCgh3b3JrZmxvdxgEIAEoCRINCgVwaGFzZRgFIAEoCRIPCgdtZXNzYWdlGAYgASgJEhAKCHByb2dyZXNzGAcgASgJEhIKCnN0ZXBfY291bnQYCCABKA0SIwoFc3RlcHMYCSADKAsyFC5zcWxmbG93LnYxLlN0ZXBJbmZvEhIKCmNyZWF0ZWRfYXQYCiABKAkSEgoKc3RhcnRlZF9hdBgLIAEoCRITCgtmaW5pc2hlZF9hdBgMIAEoCSItCgpHZXRSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJIisKC0dldFJlc3BvbnNlEhwKA2pvYhgBIAEoCzIPLnNxbGZsb3cudjEuSm9iIjAKDUNhbmNlbFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkiLgoOQ2FuY2VsUmVzcG9uc2USHAoDam9iGAEgASgLMg8uc3FsZmxvdy52MS5Kb2IywAIKDlNRTEZsb3dTZXJ2aWNlEjYKA1J1bhIWLnNxbGZsb3cudjEuUnVuUmVxdWVzdBoXLnNxbGZsb3cudjEuUnVuUmVzcG9uc2USPAoFRmV0Y2gSGC5zcWxmbG93LnYxLkZldGNoUmVxdWVzdBoZLnNxbGZsb3cudjEuRmV0Y2hSZXNwb25zZRI/CgZGb2xsb3cSGC5zcWxmbG93LnYxLkZldGNoUmVxdWVzdBoZLnNxbGZsb3cudjEuRmV0Y2hSZXNwb25zZTABEjYKA0dldBIWLnNxbGZsb3cudjEuR2V0UmVxdWVzdBoXLnNxbGZsb3cudjEuR2V0UmVzcG9uc2USPwoGQ2FuY2VsEhkuc3FsZmxvdy52MS5DYW5jZWxSZXF1ZXN0Ghouc3FsZmxvdy52MS5DYW5jZWxSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message sqlflow.v1.RunRequest
@@ -324,6 +324,15 @@ export type FetchResponse = Message<"sqlflow.v1.FetchResponse"> & {
    * @generated from field: sqlflow.v1.Job job = 8;
    */
   job?: Job | undefined;
+
+  /**
+   * Result tables the steps printed in this response's lines (protobuf-text head/row lines, as SQLFlow steps print
+   * query results); the lines stay in `lines` too. A table whose head came in an earlier response continues
+   * there: it has no columns and continued = true.
+   *
+   * @generated from field: repeated sqlflow.v1.Table tables = 9;
+   */
+  tables: Table[];
 };
 
 /**
@@ -332,6 +341,124 @@ export type FetchResponse = Message<"sqlflow.v1.FetchResponse"> & {
  */
 export const FetchResponseSchema: GenMessage<FetchResponse> = /*@__PURE__*/
   messageDesc(file_sqlflow_v1_sqlflow, 6);
+
+/**
+ * @generated from message sqlflow.v1.Table
+ */
+export type Table = Message<"sqlflow.v1.Table"> & {
+  /**
+   * @generated from field: uint32 step = 1;
+   */
+  step: number;
+
+  /**
+   * @generated from field: repeated string columns = 2;
+   */
+  columns: string[];
+
+  /**
+   * @generated from field: repeated sqlflow.v1.TableRow rows = 3;
+   */
+  rows: TableRow[];
+
+  /**
+   * @generated from field: bool continued = 4;
+   */
+  continued: boolean;
+};
+
+/**
+ * Describes the message sqlflow.v1.Table.
+ * Use `create(TableSchema)` to create a new message.
+ */
+export const TableSchema: GenMessage<Table> = /*@__PURE__*/
+  messageDesc(file_sqlflow_v1_sqlflow, 7);
+
+/**
+ * @generated from message sqlflow.v1.TableRow
+ */
+export type TableRow = Message<"sqlflow.v1.TableRow"> & {
+  /**
+   * @generated from field: repeated sqlflow.v1.Cell cells = 1;
+   */
+  cells: Cell[];
+};
+
+/**
+ * Describes the message sqlflow.v1.TableRow.
+ * Use `create(TableRowSchema)` to create a new message.
+ */
+export const TableRowSchema: GenMessage<TableRow> = /*@__PURE__*/
+  messageDesc(file_sqlflow_v1_sqlflow, 8);
+
+/**
+ * One typed value. 32-bit integers come as int64/uint64, FloatValue as double.
+ *
+ * @generated from message sqlflow.v1.Cell
+ */
+export type Cell = Message<"sqlflow.v1.Cell"> & {
+  /**
+   * @generated from oneof sqlflow.v1.Cell.value
+   */
+  value: {
+    /**
+     * @generated from field: bool null = 1;
+     */
+    value: boolean;
+    case: "null";
+  } | {
+    /**
+     * @generated from field: bool bool = 2;
+     */
+    value: boolean;
+    case: "bool";
+  } | {
+    /**
+     * @generated from field: int64 int64 = 3;
+     */
+    value: bigint;
+    case: "int64";
+  } | {
+    /**
+     * @generated from field: uint64 uint64 = 4;
+     */
+    value: bigint;
+    case: "uint64";
+  } | {
+    /**
+     * @generated from field: double double = 5;
+     */
+    value: number;
+    case: "double";
+  } | {
+    /**
+     * @generated from field: string string = 6;
+     */
+    value: string;
+    case: "string";
+  } | {
+    /**
+     * @generated from field: bytes bytes = 7;
+     */
+    value: Uint8Array;
+    case: "bytes";
+  } | {
+    /**
+     * RFC 3339.
+     *
+     * @generated from field: string timestamp = 8;
+     */
+    value: string;
+    case: "timestamp";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message sqlflow.v1.Cell.
+ * Use `create(CellSchema)` to create a new message.
+ */
+export const CellSchema: GenMessage<Cell> = /*@__PURE__*/
+  messageDesc(file_sqlflow_v1_sqlflow, 9);
 
 /**
  * @generated from message sqlflow.v1.Job
@@ -405,7 +532,7 @@ export type Job = Message<"sqlflow.v1.Job"> & {
  * Use `create(JobSchema)` to create a new message.
  */
 export const JobSchema: GenMessage<Job> = /*@__PURE__*/
-  messageDesc(file_sqlflow_v1_sqlflow, 7);
+  messageDesc(file_sqlflow_v1_sqlflow, 10);
 
 /**
  * @generated from message sqlflow.v1.GetRequest
@@ -427,7 +554,7 @@ export type GetRequest = Message<"sqlflow.v1.GetRequest"> & {
  * Use `create(GetRequestSchema)` to create a new message.
  */
 export const GetRequestSchema: GenMessage<GetRequest> = /*@__PURE__*/
-  messageDesc(file_sqlflow_v1_sqlflow, 8);
+  messageDesc(file_sqlflow_v1_sqlflow, 11);
 
 /**
  * @generated from message sqlflow.v1.GetResponse
@@ -444,7 +571,7 @@ export type GetResponse = Message<"sqlflow.v1.GetResponse"> & {
  * Use `create(GetResponseSchema)` to create a new message.
  */
 export const GetResponseSchema: GenMessage<GetResponse> = /*@__PURE__*/
-  messageDesc(file_sqlflow_v1_sqlflow, 9);
+  messageDesc(file_sqlflow_v1_sqlflow, 12);
 
 /**
  * @generated from message sqlflow.v1.CancelRequest
@@ -466,7 +593,7 @@ export type CancelRequest = Message<"sqlflow.v1.CancelRequest"> & {
  * Use `create(CancelRequestSchema)` to create a new message.
  */
 export const CancelRequestSchema: GenMessage<CancelRequest> = /*@__PURE__*/
-  messageDesc(file_sqlflow_v1_sqlflow, 10);
+  messageDesc(file_sqlflow_v1_sqlflow, 13);
 
 /**
  * @generated from message sqlflow.v1.CancelResponse
@@ -483,7 +610,7 @@ export type CancelResponse = Message<"sqlflow.v1.CancelResponse"> & {
  * Use `create(CancelResponseSchema)` to create a new message.
  */
 export const CancelResponseSchema: GenMessage<CancelResponse> = /*@__PURE__*/
-  messageDesc(file_sqlflow_v1_sqlflow, 11);
+  messageDesc(file_sqlflow_v1_sqlflow, 14);
 
 /**
  * @generated from service sqlflow.v1.SQLFlowService
