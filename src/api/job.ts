@@ -26,6 +26,10 @@ export interface JobSpec {
   serviceAccountName?: string;
   resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
   activeDeadlineSeconds?: number;
+  /** DAG: independent statements run at once; Sequential: one after another. */
+  schedule?: 'DAG' | 'Sequential';
+  /** Most step pods at once (Argo's spec.parallelism). */
+  parallelism?: number;
   ttlSecondsAfterFinished?: number;
   cancel?: boolean;
 }
