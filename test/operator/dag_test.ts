@@ -106,6 +106,17 @@ describe('SQLFlowJob with spec.schedule: DAG', () => {
     assert.match(s.message!, /^step 1 \(step-1\) failed \(exit code 3\)/);
   });
 
+  it('spec.parallelism bounds the steps running at once (Argo spec.parallelism)', async () => {
+    const lock = join(dir, 'lock');
+    const step = (t: string) => `CREATE TABLE ${t} AS SELECT '@lock:${lock} @sleep:0.5 @unlock:${lock}' AS x FROM src`;
+    await jobs.create('dag-par', { sql: [step('a'), step('b'), step('c')].join(';\n'), schedule: 'DAG', parallelism: 1 });
+    const j = await jobs.phase('dag-par', 'Succeeded', 150_000);
+    assert.equal(j.status!.progress, '3/3');
+    const wf = (await jobs.workflows('sqlflow.org/job=dag-par'))[0] as unknown as { spec: { parallelism?: number; templates: { dag?: { tasks: { depends?: string }[] } }[] } };
+    assert.equal(wf.spec.parallelism, 1);
+    assert.ok(wf.spec.templates[0]!.dag!.tasks.every((t) => t.depends === undefined), 'the three are independent');
+  });
+
   it('cancel terminates a DAG job', async () => {
     const d = join(dir, 'cancel');
     await jobs.create('dag-cancel', { sql: `SELECT '@wait:${d}-never' FROM a; SELECT '@wait:${d}-never' FROM b`, schedule: 'DAG' });
