@@ -6,7 +6,7 @@
 // Tables and models share one namespace: SQLFlow saves a model as a table of the database,
 // so `TO TRAIN … INTO m` writes m and a later `SELECT * FROM m` reads it.
 
-import type { ParsedStatement, StatementAst } from './ast.ts';
+import type { Attribute, ParsedStatement, StatementAst } from './ast.ts';
 import { lex, type Token } from './lexer.ts';
 
 /** A table or model. `db` is undefined for an unqualified name before any USE. Lower-case. */
@@ -94,20 +94,20 @@ export function statementEffects(st: ParsedStatement, db: string | undefined): E
   const model = (n: string) => resolve(n.split('.'), db, 'model');
   switch (ast.type) {
     case 'train':
-      return { reads: [...selectReads(ast.select, db), ...(ast.using !== undefined ? [model(ast.using)] : [])], writes: [model(ast.into)] };
+      return { reads: [...selectReads(ast.select, db, ast.attributes), ...(ast.using !== undefined ? [model(ast.using)] : [])], writes: [model(ast.into)] };
     case 'predict': {
       // `db.table.column` or `table.column`: the table is all but the last part.
       const parts = ast.into.split('.');
       const into = resolve(parts.length > 1 ? parts.slice(0, -1) : parts, db, 'table');
-      return { reads: [...selectReads(ast.select, db), model(ast.using)], writes: [into] };
+      return { reads: [...selectReads(ast.select, db, ast.attributes), model(ast.using)], writes: [into] };
     }
     case 'evaluate':
     case 'explain':
       // EXPLAIN's USING names an explainer, not a model.
-      return { reads: [...selectReads(ast.select, db), model(ast.model)], writes: ast.into !== undefined ? [table(ast.into)] : [] };
+      return { reads: [...selectReads(ast.select, db, ast.attributes), model(ast.model)], writes: ast.into !== undefined ? [table(ast.into)] : [] };
     case 'maximize':
     case 'minimize':
-      return { reads: selectReads(ast.select, db), writes: [table(ast.into)] };
+      return { reads: selectReads(ast.select, db, ast.attributes), writes: [table(ast.into)] };
     case 'showTrain':
       return { reads: [model(ast.model)], writes: [] };
     case 'run':
@@ -122,8 +122,19 @@ function barrier(why: string): Effects {
   return { reads: [], writes: [], barrier: why };
 }
 
-function selectReads(select: string, db: string | undefined): ObjectRef[] {
-  return scanReads(lex(select), db);
+function selectReads(select: string, db: string | undefined, attributes: readonly Attribute[] = []): ObjectRef[] {
+  const out = scanReads(lex(select), db);
+  // A query in an attribute (validation.select = "SELECT * FROM iris.test") reads its tables too.
+  for (const a of attributes) {
+    if (a.value.kind === 'string' && /^\s*(SELECT|WITH)\b/i.test(a.value.value)) {
+      try {
+        out.push(...scanReads(lex(a.value.value), db));
+      } catch {
+        // Not lexable: the step will refuse it; nothing more to read here.
+      }
+    }
+  }
+  return dedupe(out);
 }
 
 // ---- standard SQL ----
@@ -156,6 +167,10 @@ function standardEffects(t: readonly Token[], keyword: string, db: string | unde
     case 'VALUES':
     case '': {
       if (keyword === '' && !isPunct(t[0], '(')) return barrier('not a statement we can read');
+      // WITH … UPDATE/DELETE/MERGE (PostgreSQL's data-modifying CTEs and the like): not read further.
+      if (t.some((x, k) => depthAt(t, k) === 0 && ['UPDATE', 'DELETE', 'MERGE'].some((w) => isWord(x, w)) && !isWord(t[k - 1], 'FOR'))) {
+        return barrier(`${keyword || 'query'} that changes data in a way we do not read`);
+      }
       const into = topLevelInto(t);
       if (into === 'unknown') return barrier('SELECT … INTO a target we cannot read');
       return { reads: reads(), writes: into === undefined ? [] : [resolve(into, db, 'table')] };
@@ -285,6 +300,16 @@ function createEffects(t: readonly Token[], db: string | undefined, reads: () =>
     if (r !== undefined) return { reads: [], writes: [r] };
   }
   return barrier(`CREATE ${upper(t[i]) || '…'} changes more than tables we can name`);
+}
+
+/** Parenthesis depth just before token k. */
+function depthAt(t: readonly Token[], k: number): number {
+  let depth = 0;
+  for (let i = 0; i < k; i++) {
+    if (isPunct(t[i], '(')) depth++;
+    else if (isPunct(t[i], ')')) depth--;
+  }
+  return depth;
 }
 
 /** `SELECT … INTO name` (a table, in some dialects): the name; `INTO @var`/OUTFILE/DUMPFILE write no table. */

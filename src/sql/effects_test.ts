@@ -61,12 +61,15 @@ describe('statement effects', () => {
     check('SELECT * FROM a TO MAXIMIZE SUM(p * n) CONSTRAINT SUM(n) <= 10 WITH variables="n(k)" USING glpk INTO r', 'R a W r');
     check('SHOW TRAIN m', 'R m W ');
     check('SELECT * FROM a TO RUN img/x:1 CMD "a" INTO r1, r2', 'R a W r1,r2');
+    check('SELECT * FROM a TO TRAIN DNN WITH validation.select = "SELECT * FROM v JOIN w ON 1" LABEL c INTO m', 'R a,v,w W m');
+    check('SELECT * FROM a FOR UPDATE', 'R a W ');
+    check('WITH x AS (SELECT * FROM a) INSERT INTO t SELECT * FROM x', 'R a W t');
   });
 
   it('barriers: what we cannot know for sure', () => {
     for (const s of ['SET x = 1', 'CALL p()', 'SELECT * FROM a TO RUN img/x:1 CMD "a"', 'PREPARE s FROM @q', 'EXECUTE s',
       'BEGIN', 'LOCK TABLES t WRITE', 'CREATE PROCEDURE p() BEGIN SELECT 1; END', 'DROP DATABASE d', 'GRANT ALL ON t TO u',
-      'SHOW TABLES', 'MERGE INTO t USING a ON 1 WHEN MATCHED THEN DELETE']) {
+      'SHOW TABLES', 'WITH x AS (SELECT 1) DELETE FROM t', 'MERGE INTO t USING a ON 1 WHEN MATCHED THEN DELETE']) {
       assert.deepEqual(effects(s).at(0), 'BARRIER', s);
     }
   });
