@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { checkProgram } from '../sql/parse.ts';
+import { formatGraph } from '../workflow/graph.ts';
 import { buildWorkflow, WorkflowOptionsError, type WorkflowOptions } from '../workflow/build.ts';
 import { jsonStringArray, keyValues, positiveInteger, secretRef } from './flags.ts';
 import { EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, UsageError, type Io, type Subcommand, usageError } from './io.ts';
@@ -23,6 +24,9 @@ Flags:
       --service-account NAME           service account of the step pods
       --active-deadline-seconds N      Workflow deadline
       --pod-label K=V                  step pod label (repeatable)
+      --schedule DAG|Sequential        run independent statements at once (DAG) or in order (default Sequential)
+      --parallelism N                  most step pods at once (Argo spec.parallelism)
+      --graph[=text|dot]               print the dependency graph (why each statement waits) instead of the Workflow
   -h, --help                           show this help
 `;
 
@@ -30,7 +34,8 @@ export const translate: Subcommand = async (argv, io) => {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      // --graph takes an optional value, which parseArgs cannot express.
+      args: argv.map((a) => (a === '--graph' ? '--graph=text' : a)),
       allowPositionals: true,
       strict: true,
       options: {
@@ -46,6 +51,9 @@ export const translate: Subcommand = async (argv, io) => {
         'service-account': { type: 'string' },
         'active-deadline-seconds': { type: 'string' },
         'pod-label': { type: 'string', multiple: true },
+        schedule: { type: 'string' },
+        parallelism: { type: 'string' },
+        graph: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -61,6 +69,10 @@ export const translate: Subcommand = async (argv, io) => {
   try {
     if (positionals.length > 1) throw new UsageError(`expected at most one FILE, got ${positionals.length}`);
     if (v.output !== 'yaml' && v.output !== 'json') throw new UsageError(`--output ${JSON.stringify(v.output)}: expected yaml or json`);
+    if (v.graph !== undefined && v.graph !== 'text' && v.graph !== 'dot') throw new UsageError(`--graph=${v.graph}: expected text or dot`);
+    if (v.schedule !== undefined && v.schedule !== 'DAG' && v.schedule !== 'Sequential') {
+      throw new UsageError(`--schedule ${JSON.stringify(v.schedule)}: expected DAG or Sequential`);
+    }
     options = optionsFrom(v);
   } catch (e) {
     if (e instanceof UsageError) return usage(io, e.message);
@@ -86,6 +98,10 @@ export const translate: Subcommand = async (argv, io) => {
   if (statements.length === 0) {
     io.stderr(`${shownName}: the program has no statements; nothing to translate\n`);
     return EXIT_PROGRAM_ERROR;
+  }
+  if (v.graph !== undefined) {
+    io.stdout(formatGraph(statements, v.graph as 'text' | 'dot'));
+    return EXIT_OK;
   }
   let workflow;
   try {
@@ -116,6 +132,8 @@ function optionsFrom(v: Values): WorkflowOptions {
     serviceAccountName: str('service-account'),
     activeDeadlineSeconds: positiveInteger('active-deadline-seconds', str('active-deadline-seconds')),
     podLabels: keyValues('pod-label', list('pod-label')),
+    schedule: str('schedule'),
+    parallelism: positiveInteger('parallelism', str('parallelism')),
   };
   return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as WorkflowOptions;
 }

@@ -105,6 +105,22 @@ describe('sqlflow translate', () => {
     );
   });
 
+  it('--schedule DAG and --parallelism reach the builder; --graph prints why statements wait, as text or DOT', async () => {
+    const program = 'SELECT * FROM t TO TRAIN DNN LABEL c INTO m1;\nSELECT * FROM t TO TRAIN DNN LABEL c INTO m2;\nSELECT * FROM t TO PREDICT p.c USING m1';
+    const r = await run(['translate', 'p.sql', '--schedule', 'DAG', '--parallelism', '2'], { 'p.sql': program });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(parseYaml(r.stdout), buildWorkflow(parseProgram(program), { schedule: 'DAG', parallelism: 2 }));
+    const text = await run(['translate', 'p.sql', '--graph'], { 'p.sql': program });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^step-1: SELECT \* FROM t TO TRAIN DNN LABEL c INTO m1\n {2}reads: t; writes: m1\n {2}runs at once/);
+    assert.match(text.stdout, /step-3: .*\n {2}reads: t, m1; writes: p\n {2}after step-1: reads m1, written by step-1\n/);
+    const dot = await run(['translate', 'p.sql', '--graph=dot'], { 'p.sql': program });
+    assert.equal(dot.code, 0, dot.stderr);
+    assert.match(dot.stdout, /^digraph sqlflow \{\n/);
+    assert.match(dot.stdout, /\n {2}"step-1" -> "step-3" \[label="reads m1, written by step-1"\];\n/);
+    assert.doesNotMatch(dot.stdout, /"step-2" ->/);
+  });
+
   it('reports every bad statement as FILE:line:column with a caret, exit 1, nothing on stdout', async () => {
     const r = await run(['translate', 'bad.sql'], { 'bad.sql': 'SELECT 1;\nSELECT * FROM t TO TRAIN DNN;\n  TO PREDICT x USING m;' });
     assert.equal(r.code, 1);
@@ -126,6 +142,9 @@ describe('sqlflow translate', () => {
       [['translate', 'p.sql', '--datasource-secret', 'nokey'], /SECRET_NAME:KEY/],
       [['translate', 'p.sql', '--active-deadline-seconds=-1'], /positive whole number/],
       [['translate', 'p.sql', '--name', 'Bad_Name'], /not a valid Kubernetes name/],
+      [['translate', 'p.sql', '--schedule', 'fast'], /--schedule "fast": expected DAG or Sequential/],
+      [['translate', 'p.sql', '--parallelism', '0'], /positive whole number/],
+      [['translate', 'p.sql', '--graph=svg'], /--graph=svg: expected text or dot/],
       [['translate', 'missing.sql'], /cannot read missing\.sql/],
       [['frobnicate'], /unknown command "frobnicate"/],
       [[], /Usage: sqlflow <command>/],

@@ -67,6 +67,8 @@ export function desiredWorkflow(job: SQLFlowJob, defaults: StepDefaults): Desire
         ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
         ...(spec.resources ? { resources: stringify(spec.resources) } : {}),
         ...(spec.activeDeadlineSeconds ? { activeDeadlineSeconds: spec.activeDeadlineSeconds } : {}),
+        ...(spec.schedule ? { schedule: spec.schedule } : {}),
+        ...(spec.parallelism ? { parallelism: spec.parallelism } : {}),
       });
       manifest = structuredClone(wf) as unknown as DesiredWorkflow['manifest'];
     } catch (e) {
@@ -82,6 +84,7 @@ export function desiredWorkflow(job: SQLFlowJob, defaults: StepDefaults): Desire
     const s = manifest.spec as Record<string, unknown>;
     if (spec.serviceAccountName) s.serviceAccountName = spec.serviceAccountName;
     if (spec.activeDeadlineSeconds) s.activeDeadlineSeconds = spec.activeDeadlineSeconds;
+    if (spec.parallelism) s.parallelism = spec.parallelism;
   } else {
     throw new InvalidJobError('InvalidSpec', 'the job has neither spec.sql nor spec.workflow; set exactly one');
   }

@@ -2,10 +2,12 @@ import type { ParsedStatement } from '../sql/ast.ts';
 import { encodeStatementArg, LBRACE_ENV, needsLbraceEnv } from './argv.ts';
 import type { Container, EnvVar, Template, Workflow, WorkflowMetadata, WorkflowSpec } from './manifest.ts';
 import {
-  DATASOURCE_ENV, DEFAULT_COMMAND, DEFAULT_GENERATE_NAME, DEFAULT_IMAGE, validateOptions, WorkflowOptionsError,
+  DATASOURCE_ENV, DEFAULT_COMMAND, DEFAULT_GENERATE_NAME, DEFAULT_IMAGE, DEFAULT_SCHEDULE, validateOptions, WorkflowOptionsError,
   type WorkflowOptions,
 } from './options.ts';
 import { ENTRYPOINT, stepName } from './steps.ts';
+import { programEffects } from '../sql/effects.ts';
+import { schedule } from './dag.ts';
 
 export type { WorkflowOptions } from './options.ts';
 export { WorkflowOptionsError } from './options.ts';
@@ -23,7 +25,7 @@ export function buildWorkflow(statements: readonly ParsedStatement[], options: W
   validateOptions(options);
   if (statements.length === 0) throw new WorkflowOptionsError('the program has no statements; there is nothing to run');
 
-  const templates: Template[] = [{ name: ENTRYPOINT, steps: statements.map((_, i) => [{ name: stepName(i), template: stepName(i) }]) }];
+  const templates: Template[] = [entrypoint(statements, options)];
   const sharedEnv = commonEnv(options);
   const command = [...(options.command ?? DEFAULT_COMMAND)];
   const image = options.image ?? DEFAULT_IMAGE;
@@ -53,10 +55,27 @@ export function buildWorkflow(statements: readonly ParsedStatement[], options: W
     entrypoint: ENTRYPOINT,
     ...(options.serviceAccountName !== undefined ? { serviceAccountName: options.serviceAccountName } : {}),
     ...(options.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: options.activeDeadlineSeconds } : {}),
+    ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
     ...(options.podLabels !== undefined && Object.keys(options.podLabels).length > 0 ? { podMetadata: { labels: { ...options.podLabels } } } : {}),
     templates,
   };
   return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata, spec };
+}
+
+/**
+ * Sequential: a `steps` template with one group per statement. DAG: a `dag` template whose tasks
+ * wait (Argo `depends`, all must succeed) for the statements they conflict with.
+ */
+function entrypoint(statements: readonly ParsedStatement[], options: WorkflowOptions): Template {
+  if ((options.schedule ?? DEFAULT_SCHEDULE) === 'Sequential') {
+    return { name: ENTRYPOINT, steps: statements.map((_, i) => [{ name: stepName(i), template: stepName(i) }]) };
+  }
+  const { depends } = schedule(programEffects(statements));
+  const tasks = statements.map((_, j) => {
+    const on = depends[j]!.map(stepName).join(' && ');
+    return { name: stepName(j), template: stepName(j), ...(on !== '' ? { depends: on } : {}) };
+  });
+  return { name: ENTRYPOINT, dag: { tasks } };
 }
 
 function copyEnv(e: EnvVar): EnvVar {

@@ -131,4 +131,25 @@ describe('buildWorkflow', () => {
     assert.ok(Array.isArray(groups) && groups.length === 2);
     for (const g of groups) assert.ok(Array.isArray(g) && g.length === 1);
   });
+
+  it('schedule DAG: one task per statement, depends on the conflicting ones only; parallelism is Argo\'s', () => {
+    const program = 'SELECT * FROM t TO TRAIN DNN LABEL c INTO m1; SELECT * FROM t TO TRAIN DNN LABEL c INTO m2; '
+      + 'SELECT * FROM t TO EVALUATE m1 LABEL c INTO e1; SELECT * FROM t TO EVALUATE m2 LABEL c INTO e2; SET a = 1; SELECT * FROM e1';
+    const wf = build(program, { schedule: 'DAG', parallelism: 3 });
+    const [entry, ...steps] = wf.spec.templates;
+    assert.equal(entry?.steps, undefined);
+    assert.deepEqual(entry?.dag?.tasks, [
+      { name: 'step-1', template: 'step-1' },
+      { name: 'step-2', template: 'step-2' },
+      { name: 'step-3', template: 'step-3', depends: 'step-1' },
+      { name: 'step-4', template: 'step-4', depends: 'step-2' },
+      { name: 'step-5', template: 'step-5', depends: 'step-3 && step-4' },
+      { name: 'step-6', template: 'step-6', depends: 'step-5' },
+    ]);
+    assert.equal(steps.length, 6);
+    assert.equal(wf.spec.parallelism, 3);
+    assert.deepEqual(build(program).spec.templates[0]!.steps?.length, 6, 'Sequential is the default');
+    assert.throws(() => build(program, { parallelism: 0 }), /parallelism must be a positive whole number/);
+    assert.throws(() => build(program, { schedule: 'Fast' as 'DAG' }), /schedule must be DAG or Sequential/);
+  });
 });

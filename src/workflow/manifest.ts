@@ -32,8 +32,16 @@ export interface WorkflowStep {
   readonly template: string;
 }
 
+/** A task of a `dag` template; `depends` is Argo's expression over task names, e.g. `step-1 && step-2`. */
+export interface DAGTask {
+  readonly name: string;
+  readonly template: string;
+  readonly depends?: string;
+}
+
 export interface Template {
   readonly name: string;
+  readonly dag?: { readonly tasks: readonly DAGTask[] };
   /** Outer array: step groups, run one after another; inner: steps of a group, run in parallel. */
   readonly steps?: readonly (readonly WorkflowStep[])[];
   readonly container?: Container;
@@ -51,6 +59,8 @@ export interface WorkflowSpec {
   readonly templates: readonly Template[];
   readonly serviceAccountName?: string;
   readonly activeDeadlineSeconds?: number;
+  /** Most pods running at once (Argo's spec.parallelism). */
+  readonly parallelism?: number;
   readonly podMetadata?: { readonly labels: Readonly<Record<string, string>> };
 }
 

@@ -24,7 +24,7 @@ export interface ArgoNode {
 
 export interface ArgoWorkflowLike {
   metadata?: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string> };
-  spec?: { shutdown?: string; templates?: { name?: string; steps?: unknown[] }[]; entrypoint?: string };
+  spec?: { shutdown?: string; templates?: { name?: string; steps?: unknown[]; dag?: { tasks?: unknown[] } }[]; entrypoint?: string };
   status?: {
     phase?: string;
     startedAt?: string;
@@ -83,10 +83,17 @@ export function workflowNodes(wf: ArgoWorkflowLike): ArgoNode[] {
 
 /**
  * Number of steps a workflow will run when that is known up front: for a workflow built
- * from a program, one step group per statement in the entrypoint; undefined otherwise.
+ * from a program, one step group (or DAG task) per statement in the entrypoint; undefined otherwise.
  */
 export function plannedStepCount(wf: ArgoWorkflowLike): number | undefined {
   const entry = wf.spec?.templates?.find((t) => t.name === wf.spec?.entrypoint);
+  const tasks = entry?.dag?.tasks;
+  if (tasks !== undefined) {
+    // A DAG program: one task per statement, each named by its step.
+    if (tasks.length === 0) return undefined;
+    for (const t of tasks) if (stepIndexFromName((t as { name?: string }).name ?? '') === undefined) return undefined;
+    return tasks.length;
+  }
   const groups = entry?.steps;
   if (!groups || groups.length === 0) return undefined;
   for (const g of groups) {

@@ -19,9 +19,18 @@ export interface WorkflowOptions {
   readonly serviceAccountName?: string;
   readonly resources?: ResourceRequirements;
   readonly activeDeadlineSeconds?: number;
+  /** `DAG`: statements that touch nothing in common run at once (see dag.ts); `Sequential`: one after another. */
+  readonly schedule?: ScheduleKind;
+  /** Most step pods running at once (Argo's spec.parallelism); unset: no limit. */
+  readonly parallelism?: number;
   /** Labels for every step pod (spec.podMetadata.labels). */
   readonly podLabels?: Readonly<Record<string, string>>;
 }
+
+export type ScheduleKind = 'DAG' | 'Sequential';
+export const SCHEDULES: readonly ScheduleKind[] = ['DAG', 'Sequential'];
+/** See README "Parallel steps" for why. */
+export const DEFAULT_SCHEDULE: ScheduleKind = 'Sequential';
 
 export const DEFAULT_GENERATE_NAME = 'sqlflow-';
 export const DEFAULT_IMAGE = 'sqlflow/sqlflow:step';
@@ -98,6 +107,10 @@ export function validateOptions(o: WorkflowOptions): void {
     seen.add(e.name);
   }
   if (o.serviceAccountName !== undefined) subdomain('service account', o.serviceAccountName);
+  if (o.schedule !== undefined && !SCHEDULES.includes(o.schedule)) fail(`schedule must be DAG or Sequential, got ${JSON.stringify(o.schedule)}`);
+  if (o.parallelism !== undefined && (!Number.isSafeInteger(o.parallelism) || o.parallelism <= 0)) {
+    fail(`parallelism must be a positive whole number of pods, got ${o.parallelism}`);
+  }
   if (o.activeDeadlineSeconds !== undefined && (!Number.isSafeInteger(o.activeDeadlineSeconds) || o.activeDeadlineSeconds <= 0)) {
     fail(`activeDeadlineSeconds must be a positive whole number of seconds, got ${o.activeDeadlineSeconds}`);
   }

@@ -184,7 +184,11 @@ export class Operation {
     return existing ?? this.nodes.init(nodeName, 'Skipped', { templateName: tmpl.name, boundaryID, phase: 'Error', message: `Template '${tmpl.name}' missing specification` });
   }
 
-  private executeContainer(nodeName: string, tmpl: Template, boundaryID: string | undefined): NodeStatus {
+  private executeContainer(nodeName: string, tmpl: Template, boundaryID: string | undefined): NodeStatus | undefined {
+    // operator.go checkParallelism: at spec.parallelism active pods, a new pod node is not even created
+    // (ErrParallelismReached); a later operation tries again.
+    const limit = this.wf.spec.parallelism;
+    if (limit !== undefined && !this.nodes.byName(nodeName) && this.activePods() >= limit) return undefined;
     const node =
       this.nodes.byName(nodeName) ??
       this.nodes.init(nodeName, 'Pod', { templateName: tmpl.name, boundaryID, phase: 'Pending', inputs: tmpl.inputs?.parameters });
@@ -193,6 +197,10 @@ export class Operation {
     if (this.deadlineExceeded) return this.nodes.mark(nodeName, 'Failed', 'Step exceeded its deadline');
     this.result.createPods.push({ node, podName: podName(this.wfName, nodeName, tmpl.name), template: tmpl });
     return node;
+  }
+
+  private activePods(): number {
+    return Object.values(this.nodes.map).filter((n) => n.type === 'Pod' && (n.phase === 'Pending' || n.phase === 'Running')).length;
   }
 
   /** markWorkflowPhase: the root node decides; a shut-down workflow says so. */

@@ -38,14 +38,16 @@ function executeStepGroup(op: Operation, group: Template['steps'] extends (infer
   if (nodeFulfilled(sg.phase)) return sg;
   const steps = group.flatMap((s) => expandItems(s));
   const continueOn = new Map<string, { failed?: boolean; error?: boolean } | undefined>();
+  let waiting = false;
   for (const step of steps) {
     const childName = `${sgName}.${step.name}`;
     continueOn.set(childName, step.continueOn);
     const child = op.executeTemplate(childName, step.template, step.arguments, boundaryID);
     if (child) nodes.addChild(sgName, childName);
+    else waiting = true; // not created yet (spec.parallelism reached)
   }
   const children = (sg.children ?? []).map((id) => nodes.get(id)!);
-  if (children.some((c) => !nodeFulfilled(c.phase))) return sg;
+  if (waiting || children.some((c) => !nodeFulfilled(c.phase))) return sg;
   for (const c of children) {
     const co = continueOn.get(c.name);
     const continues = (c.phase === 'Failed' && co?.failed) || (c.phase === 'Error' && co?.error);

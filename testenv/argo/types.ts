@@ -58,6 +58,8 @@ export interface WorkflowSpec {
   shutdown?: 'Terminate' | 'Stop' | '';
   suspend?: boolean;
   activeDeadlineSeconds?: number;
+  /** Most pods active at once (Pending or Running); further pod nodes wait uncreated. */
+  parallelism?: number;
   podGC?: { strategy?: string; deleteDelayDuration?: string; labelSelector?: unknown };
   ttlStrategy?: { secondsAfterCompletion?: number; secondsAfterSuccess?: number; secondsAfterFailure?: number };
   podMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };

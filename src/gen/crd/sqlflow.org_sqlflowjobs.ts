@@ -26,6 +26,14 @@ export interface JobSpec {
    */
   activeDeadlineSeconds?: number;
   /**
+   * DAG runs statements that touch no table or model in common at once (an Argo DAG); Sequential runs them one after another. Default Sequential.
+   */
+  schedule?: 'DAG' | 'Sequential';
+  /**
+   * Most step pods running at once (Argo's spec.parallelism). Unset, no limit.
+   */
+  parallelism?: number;
+  /**
    * Delete the job (and with it its workflow and pods) this many seconds after it finished.
    */
   ttlSecondsAfterFinished?: number;
