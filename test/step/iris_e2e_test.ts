@@ -1,0 +1,64 @@
+// End to end with the real step runtime: examples/iris.sql submitted with the CLI to the operator
+// (as its ServiceAccount), run by the local Argo as `step -e` from the step venv on the local
+// stack's datasource (MariaDB where installed, as in CI; else SQLite), which reaches the steps as
+// the product passes it: the job's spec.datasource Secret → env SQLFLOW_DATASOURCE.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { main } from '../../src/cli/main.ts';
+import type { Io } from '../../src/cli/io.ts';
+import { installOperator, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
+import { DATASOURCE_SECRET_FLAG, startLocalStack, type LocalStack } from '../../testenv/stack.ts';
+import { tables } from '../support/response.ts';
+
+let dir: string;
+let stack: LocalStack;
+let op: OperatorProcess;
+const keepAlive = setInterval(() => {}, 1000);
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sqlflow-step-e2e-'));
+  stack = await startLocalStack({ dir, log: () => {} });
+  const sa = await installOperator(stack.controlPlane);
+  op = await startOperator(stack.controlPlane, sa, ['--step-command=["step","-e"]']);
+});
+after(async () => {
+  await op?.stop();
+  await stack?.stop();
+  await rm(dir, { recursive: true, force: true });
+  clearInterval(keepAlive);
+});
+
+function captureIo(): Io & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, stdout: (t) => out.push(t), stderr: (t) => err.push(t), readStdin: async () => '', readFile: (p) => readFile(p, 'utf8') };
+}
+
+test('examples/iris.sql trains, evaluates (accuracy ≥ 0.9) and predicts on the real datasource; the job Succeeded', async () => {
+  const kube = ['--kubeconfig', stack.controlPlane.kubeconfigPath, '-n', 'default'];
+  const io = captureIo();
+  const code = await main(['run', join(ROOT, 'examples', 'iris.sql'), '--follow', '--name', 'iris', '--datasource-secret', DATASOURCE_SECRET_FLAG, ...kube], io);
+  const lines = io.out.join('').split('\n');
+  const context = `datasource ${stack.datasource!.kind}; CLI stderr:\n${io.err.join('')}\nlogs:\n${lines.slice(-40).join('\n')}`;
+  assert.equal(code, 0, context);
+  assert.match(io.err.join(''), /job default\/iris Succeeded/, context);
+
+  const get = captureIo();
+  assert.equal(await main(['get', 'iris', ...kube], get), 0);
+  assert.match(get.out.join(''), /Phase: +Succeeded/);
+
+  const t = tables(lines);
+  const metrics = t.find((x) => x.head.some((h) => /^accuracy/i.test(h)));
+  assert.ok(metrics, `an evaluation table with an accuracy column: ${context}`);
+  const acc = metrics.rows[0]?.[metrics.head.findIndex((h) => /^accuracy/i.test(h))];
+  assert.equal(typeof acc, 'number', context);
+  assert.ok((acc as number) >= 0.9, `accuracy ${acc} on iris.test`);
+
+  const predictions = t.at(-1)!;
+  assert.deepEqual(predictions.head, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'class'], 'the final SELECT shows iris.predict');
+  assert.equal(predictions.rows.length, 30, 'every row of iris.test has a prediction');
+  for (const r of predictions.rows) assert.ok([0, 1, 2].includes(r[4] as number), `a class 0..2: ${JSON.stringify(r)}`);
+});
