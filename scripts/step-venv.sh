@@ -17,8 +17,6 @@ python=${SQLFLOW_STEP_PYTHON:-python3}
 command -v "$python" >/dev/null 2>&1 || fail "no $python on PATH: install Python >= 3.11 (Debian: apt-get install python3 python3-venv) or set SQLFLOW_STEP_PYTHON"
 "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
   || fail "$("$python" --version 2>&1) is too old: the step runtime needs Python >= 3.11 (set SQLFLOW_STEP_PYTHON to a newer one)"
-"$python" -c 'import venv, ensurepip' 2>/dev/null \
-  || fail "$python cannot make virtual environments (no venv/ensurepip): on Debian, apt-get install python3-venv"
 pyproject="$root/step/pyproject.toml"
 [ -f "$pyproject" ] || fail "$pyproject is missing: this checkout has no step runtime"
 
@@ -42,6 +40,8 @@ if ! current; then
   (cd "$root" && tar --exclude='__pycache__' --exclude='*.egg-info' --exclude='build' --exclude='.pytest_cache' -cf - step) | tar -xf - -C "$work"
   pip=(env PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install --quiet)
   if [ ! -f "$venv/.complete" ]; then
+    "$python" -c 'import venv, ensurepip' 2>/dev/null \
+      || fail "$python cannot make virtual environments (no venv/ensurepip): on Debian, apt-get install python3-venv"
     say "creating $venv (step/pyproject.toml with its [test] extra; the first run downloads the dependencies)"
     rm -rf "$venv"
     "$python" -m venv "$venv" >&2
