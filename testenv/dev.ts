@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { freePort } from './controlplane/ports.ts';
 import { drystepCommandFlag } from './drystep/index.ts';
 import { installOperator, ROOT, startOperator } from './operator.ts';
-import { DATASOURCE_SECRET_FLAG, startLocalStack } from './stack.ts';
+import { DATASOURCE_SECRET_FLAG, startLocalStack, type LocalStack } from './stack.ts';
 
 const mode = process.argv[2] === 'demo' ? 'demo' : 'dev';
 const flags = process.argv.slice(3);
@@ -27,8 +27,17 @@ const say = (m: string) => process.stderr.write(`${mode}: ${m}\n`);
 
 const dir = join(ROOT, '.cache', mode, 'run');
 await rm(dir, { recursive: true, force: true });
-say('starting the control plane (etcd, kube-apiserver, kube-controller-manager), the fake kubelet and the local Argo');
-const stack = await startLocalStack({ dir, log: (m) => (/^(samples|datasource|step-venv|mariadb|sqlite):/.test(m) ? say(m) : undefined), dryRun, ...(flags.includes('--sqlite') ? { datasource: 'sqlite' as const } : {}) });
+say(`starting ${dryRun ? '' : 'the step runtime\'s venv and datasource, '}the control plane (etcd, kube-apiserver, kube-controller-manager), the fake kubelet and the local Argo`);
+let stack: LocalStack;
+try {
+  stack = await startLocalStack({
+    dir, dryRun, ...(flags.includes('--sqlite') ? { datasource: 'sqlite' as const } : {}),
+    log: (m) => (/^(samples|datasource|step-venv|mariadb|sqlite):/.test(m) ? say(m) : undefined),
+  });
+} catch (e) {
+  say(`failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+}
 const cp = stack.controlPlane;
 let exitCode = 0;
 try {
