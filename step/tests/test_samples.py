@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from sqlflow_step.samples import all_tables, diabetes, iris, load_samples
-from sqlflow_step.samples._engine import open_engine
+from sqlflow_step.datasource import open_datasource
 
 
 def test_iris_split_is_every_fifth_row_stratified() -> None:
@@ -27,14 +27,14 @@ def test_diabetes_split() -> None:
 
 
 def test_load_on_sqlite_twice_gives_the_same_tables(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    engine = open_engine(f"sqlite:///{tmp_path / 'main.db'}")
+    ds = open_datasource(f"sqlite:///{tmp_path / 'main.db'}")
     lines: list[str] = []
     for _ in range(2):
-        load_samples(engine, all_tables(), lines.append)
-    with engine.connect() as conn:
+        load_samples(ds, all_tables(), lines.append)
+    with ds.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM iris.train")).scalar() == 120
         assert conn.execute(sa.text('SELECT AVG("class") FROM iris.test')).scalar() == 1.0
         assert conn.execute(sa.text("SELECT COUNT(*) FROM diabetes.test")).scalar() == 88
-    engine.dispose()
+    ds.engine.dispose()
     assert lines[:2] == ["samples: iris.train: 120 rows", "samples: iris.test: 30 rows"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["diabetes.db", "iris.db", "main.db", "sqlflow_models.db"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db") == ["diabetes.db", "iris.db", "main.db", "sqlflow_models.db"]

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 
+from ..datasource import DatasourceError, describe, open_datasource
 from .datasets import all_tables
 from .load import load_samples
 
@@ -22,20 +23,19 @@ def main(argv: list[str] | None = None) -> int:
     if not url:
         print("samples: no datasource: set SQLFLOW_DATASOURCE or pass --datasource URL", file=sys.stderr)
         return 2
-    from ._engine import open_engine
-
     try:
-        engine = open_engine(url)
-    except ValueError as e:
+        ds = open_datasource(url)
+    except DatasourceError as e:
         print(f"samples: {e}", file=sys.stderr)
         return 2
     try:
-        load_samples(engine, all_tables())
-    except Exception as e:  # noqa: BLE001  the message, never a traceback with the URL in it
-        print(f"samples: loading failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+        load_samples(ds, all_tables())
+    except Exception as e:  # noqa: BLE001  one line with the password scrubbed, never a traceback
+        first = str(e).splitlines()[0] if str(e) else ""
+        print(f"samples: loading into {describe(url)} failed: {type(e).__name__}: {ds.scrub(first)}", file=sys.stderr)
         return 1
     finally:
-        engine.dispose()
+        ds.engine.dispose()
     return 0
 
 

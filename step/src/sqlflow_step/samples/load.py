@@ -6,17 +6,20 @@ from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 
+from ..datasource import Datasource
 from .datasets import MODEL_DATABASE, SampleTable
 
 BATCH_ROWS = 1000
 
 
-def ensure_database(conn: sa.Connection, name: str) -> None:
-    """Creates database ``name`` unless the connection already sees it (on SQLite the datasource
-    attaches one file per database, so it is there as soon as it is named)."""
-    if name in sa.inspect(conn).get_schema_names():
+def ensure_database(ds: Datasource, name: str) -> None:
+    """Creates database ``name`` if missing. On SQLite the datasource makes its file (attached on the
+    next connect); elsewhere it is a schema (MySQL/MariaDB: CREATE DATABASE IF NOT EXISTS)."""
+    if ds.is_sqlite:
+        ds.ensure_database(name)
         return
-    conn.execute(sa.schema.CreateSchema(name, if_not_exists=True))
+    with ds.engine.begin() as conn:
+        conn.execute(sa.schema.CreateSchema(name, if_not_exists=True))
 
 
 def write_table(conn: sa.Connection, t: SampleTable) -> int:
@@ -30,14 +33,13 @@ def write_table(conn: sa.Connection, t: SampleTable) -> int:
     return len(rows)
 
 
-def load_samples(engine: sa.Engine, tables: Iterable[SampleTable], say: Callable[[str], None] = print) -> None:
+def load_samples(ds: Datasource, tables: Iterable[SampleTable], say: Callable[[str], None] = print) -> None:
     """Loads ``tables`` and creates the (empty) model database; safe to run again (same rows)."""
     tables = list(tables)
-    with engine.begin() as conn:
-        for db in sorted({t.database for t in tables} | {MODEL_DATABASE}):
-            ensure_database(conn, db)
+    for db in sorted({t.database for t in tables} | {MODEL_DATABASE}):
+        ensure_database(ds, db)
     for t in tables:
-        with engine.begin() as conn:
+        with ds.engine.begin() as conn:
             n = write_table(conn, t)
         say(f"samples: {t.qualified}: {n} rows")
     say(f"samples: {MODEL_DATABASE}: ready for models")
