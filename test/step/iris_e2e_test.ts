@@ -67,10 +67,11 @@ async function runIris(name: string, secret: string, kind: string): Promise<Iris
   assert.match(get.out.join(''), /Phase: +Succeeded/);
 
   const t = tables(lines);
+  // `SELECT * FROM iris.evaluate_result` prints the metrics as a table with an accuracy column.
   const metrics = t.find((x) => x.head.some((h) => /^accuracy/i.test(h)));
   assert.ok(metrics, `an evaluation table with an accuracy column: ${context}`);
   const accuracy = metrics.rows[0]?.[metrics.head.findIndex((h) => /^accuracy/i.test(h))];
-  assert.equal(typeof accuracy, 'number', context);
+  assert.equal(typeof accuracy, 'number', `the accuracy is a number: ${context}`);
   assert.ok((accuracy as number) >= 0.9, `${kind}: accuracy ${accuracy} on iris.test`);
 
   const predictions = t.at(-1)!;
