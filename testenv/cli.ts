@@ -1,6 +1,9 @@
 // `npm run cluster:up` / `cluster:down`: the local control plane as a background
 // daemon whose state lives in .cache/cluster of the checkout.
-//   up    start the daemon (or reuse a running one); last line: export KUBECONFIG=...
+//   up    start the daemon (or reuse a running one) with the step runtime's datasource (MariaDB
+//         where installed, else SQLite) loaded with the samples; prints export lines for PATH,
+//         KUBECONFIG and SQLFLOW_DATASOURCE. `up --dry-run`: no step runtime (the dry-run step);
+//         `up --sqlite`: SQLite even where MariaDB is installed.
 //   down  stop it and every process it started
 //   serve (internal) run in the foreground until SIGTERM
 //   binaries  find or build the control-plane binaries (the test command runs this first)
@@ -10,7 +13,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alive } from './controlplane/processes.ts';
-import { startLocalStack } from './stack.ts';
+import { DATASOURCE_SECRET_FLAG, startLocalStack } from './stack.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 const stateDir = join(root, '.cache', 'cluster');
@@ -22,22 +25,32 @@ async function running(): Promise<number | undefined> {
   return pid && alive(pid) ? pid : undefined;
 }
 
-async function ready(): Promise<{ kubeconfig: string } | undefined> {
+interface Ready {
+  kubeconfig: string;
+  datasource?: { kind: string; url: string; secret: string; stepBin: string };
+}
+
+async function ready(): Promise<Ready | undefined> {
   try {
-    return JSON.parse(await readFile(readyFile, 'utf8')) as { kubeconfig: string };
+    return JSON.parse(await readFile(readyFile, 'utf8')) as Ready;
   } catch {
     return undefined;
   }
 }
 
-async function up(): Promise<void> {
+async function up(flags: string[]): Promise<void> {
+  const bad = flags.filter((f) => f !== '--dry-run' && f !== '--sqlite');
+  if (bad.length) {
+    console.error(`cluster: unknown flag ${bad.join(' ')}; usage: npm run cluster:up [-- --dry-run | --sqlite]`);
+    process.exit(2);
+  }
   if ((await running()) && (await ready())) {
     console.log(`cluster: already running (state in ${stateDir})`);
   } else {
     await down(true);
     await mkdir(stateDir, { recursive: true });
     const out = openSync(join(stateDir, 'daemon.log'), 'w');
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'serve'], {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'serve', ...flags], {
       detached: true, stdio: ['ignore', out, out], cwd: root,
     });
     child.unref();
@@ -58,6 +71,10 @@ async function up(): Promise<void> {
   const bin = (await resolveBinaries()).kubectl.replace(/\/kubectl$/, '');
   console.log(`export PATH=${bin}:$PATH  # kubectl ${'v1.37.2'}`);
   console.log(`export KUBECONFIG=${r.kubeconfig}`);
+  if (r.datasource) {
+    console.error(`cluster: the step runtime runs on ${r.datasource.kind} (samples loaded; steps find ${r.datasource.stepBin}/step first on PATH); jobs get the datasource with --datasource-secret ${r.datasource.secret}`);
+    console.log(`export SQLFLOW_DATASOURCE='${r.datasource.url}'`);
+  }
 }
 
 async function down(quiet = false): Promise<void> {
@@ -74,11 +91,16 @@ async function down(quiet = false): Promise<void> {
   if (!quiet) console.log(pid ? 'cluster: stopped' : 'cluster: not running');
 }
 
-async function serve(): Promise<void> {
+async function serve(flags: string[]): Promise<void> {
   await rm(readyFile, { force: true });
   await rm(join(stateDir, 'run'), { recursive: true, force: true }); // a fresh cluster each time
-  const stack = await startLocalStack({ dir: join(stateDir, 'run'), log: (m) => console.log(m) });
-  await writeFile(readyFile, JSON.stringify({ kubeconfig: stack.controlPlane.kubeconfigPath }));
+  const stack = await startLocalStack({
+    dir: join(stateDir, 'run'), log: (m) => console.log(m), dryRun: flags.includes('--dry-run'), ...(flags.includes('--sqlite') ? { datasource: 'sqlite' as const } : {}),
+  });
+  const r: Ready = { kubeconfig: stack.controlPlane.kubeconfigPath };
+  if (stack.datasource) r.datasource = { kind: stack.datasource.kind, url: stack.datasource.url, secret: DATASOURCE_SECRET_FLAG, stepBin: stack.venv!.bin };
+  // 0600: it holds the datasource URL with its password.
+  await writeFile(readyFile, JSON.stringify(r), { mode: 0o600 });
   console.log(`cluster: ready; export KUBECONFIG=${stack.controlPlane.kubeconfigPath}`);
   let stopping = false;
   const stop = async () => {
@@ -93,9 +115,9 @@ async function serve(): Promise<void> {
 }
 
 const cmd = process.argv[2];
-if (cmd === 'up') await up();
+if (cmd === 'up') await up(process.argv.slice(3));
 else if (cmd === 'down') await down();
-else if (cmd === 'serve') await serve();
+else if (cmd === 'serve') await serve(process.argv.slice(3));
 else if (cmd === 'binaries') {
   const { resolveBinaries } = await import('./controlplane/binaries.ts');
   const bins = await resolveBinaries();

@@ -17,7 +17,7 @@ Flags:
       --generate-name PREFIX           name prefix (default sqlflow-)
   -n, --namespace NS                   Workflow namespace
       --label K=V                      Workflow label (repeatable)
-      --image IMAGE                    step image (default sqlflow/sqlflow:step; TO RUN uses its own)
+      --image IMAGE                    step image (default sqlflow-operator/step:0.1.0; TO RUN uses its own)
       --step-command JSON              argv before the statement (default '["step","-e"]')
       --datasource-secret NAME:KEY     Secret key passed to steps as env SQLFLOW_DATASOURCE
       --env K=V                        extra step env (repeatable)

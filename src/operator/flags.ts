@@ -28,7 +28,7 @@ const SPEC = {
   'leader-elect': { type: 'boolean', help: 'elect a leader on a Lease so only one replica reconciles' },
   'leader-election-namespace': { type: 'string', help: 'namespace of the Lease (default: POD_NAMESPACE, then --namespace, then default)' },
   'leader-election-id': { type: 'string', help: 'name of the Lease (default sqlflow-operator-leader)' },
-  'step-image': { type: 'string', help: 'image of program steps when a job names none (default sqlflow/sqlflow:step)' },
+  'step-image': { type: 'string', help: 'image of program steps when a job names none (default sqlflow-operator/step:0.1.0, built from step/Dockerfile)' },
   'step-command': { type: 'string', help: 'argv prefix before each statement, as a JSON array (default ["step","-e"])' },
   'metrics-addr': { type: 'string', help: 'host:port of Prometheus /metrics; "0" disables (default :8080)' },
   'health-addr': { type: 'string', help: 'host:port of /healthz and /readyz; "0" disables (default :8081)' },

@@ -38,7 +38,7 @@ describe('buildWorkflow', () => {
       assert.equal(t.name, `step-${i + 1}`);
       assert.deepEqual(t.container?.command, ['step', '-e']);
       assert.deepEqual(t.container?.args, [statements[i]!.text]);
-      assert.equal(t.container?.image, statements[i]!.kind === 'run' ? 'sqlflow/runnable:v0.0.1' : 'sqlflow/sqlflow:step');
+      assert.equal(t.container?.image, statements[i]!.kind === 'run' ? 'sqlflow/runnable:v0.0.1' : 'sqlflow-operator/step:0.1.0');
       assert.equal(t.container?.env, undefined);
     });
   });

@@ -33,7 +33,8 @@ export const SCHEDULES: readonly ScheduleKind[] = ['DAG', 'Sequential'];
 export const DEFAULT_SCHEDULE: ScheduleKind = 'Sequential';
 
 export const DEFAULT_GENERATE_NAME = 'sqlflow-';
-export const DEFAULT_IMAGE = 'sqlflow/sqlflow:step';
+/** The step runtime's image, built from step/Dockerfile (tag = the package version). */
+export const DEFAULT_IMAGE = 'sqlflow-operator/step:0.1.0';
 export const DEFAULT_COMMAND: readonly string[] = ['step', '-e'];
 export const DATASOURCE_ENV = 'SQLFLOW_DATASOURCE';
 

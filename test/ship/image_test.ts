@@ -38,11 +38,12 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
 }
 
 describe('container image (scripts/check-image.sh)', () => {
-  it('lints clean, builds in stages, and runs read-only as uid 65532', async () => {
+  it('lints clean (and the step image\'s Dockerfile), builds in stages, and runs read-only as uid 65532', async () => {
     const r = await run('bash', [join(ROOT, 'scripts', 'check-image.sh')], { ...process.env, CHECK_IMAGE_KUBECONFIG: kubeconfig });
     assert.equal(r.code, 0, r.out);
     for (const line of [
       'check-image: lint: no findings',
+      'check-image: lint step/Dockerfile: no findings',
       'check-image: run: read-only root, uid 65532, node v24.',
       'check-image: run: sqlflow-operator --help ok',
       'check-image: run: sqlflow translate ok',

@@ -21,6 +21,8 @@ export interface LocalArgoOptions {
   kubelet: { nodeName: string; logs: LogStore };
   /** Argo's controller instance ID: only objects labelled workflows.argoproj.io/controller-instanceid=<id>. */
   instanceId?: string;
+  /** Folders put on every step's PATH after the cowsay shim and before the host's PATH (the step runtime's venv). */
+  extraPath?: string[];
   log?: (msg: string) => void;
 }
 
@@ -31,7 +33,7 @@ export interface LocalArgo {
 /** Starts the controller; resolves once its caches are filled. Install the CRD first (installWorkflowCrd). */
 export async function startLocalArgo(opts: LocalArgoOptions): Promise<LocalArgo> {
   const log = opts.log ?? (() => {});
-  const runner = new PodRunner({ kc: opts.kc, nodeName: opts.kubelet.nodeName, logs: opts.kubelet.logs, extraPath: [SHIM_DIR], log });
+  const runner = new PodRunner({ kc: opts.kc, nodeName: opts.kubelet.nodeName, logs: opts.kubelet.logs, extraPath: [SHIM_DIR, ...(opts.extraPath ?? [])], log });
   const controller = new Controller({ kc: opts.kc, nodeName: opts.kubelet.nodeName, runner, instanceId: opts.instanceId, log });
   await controller.start();
   let stopped: Promise<void> | undefined;
