@@ -9,6 +9,7 @@ import { Informer } from '../kube/informer.ts';
 import type { Logger } from '../kube/logger.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import type { ArgoWorkflowLike, PodLike } from '../workflow/observe.ts';
+import { trimJob, trimPod, trimWorkflow } from '../workflow/trim.ts';
 import type { StepDefaults } from './desired.ts';
 import type { Metrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
@@ -44,9 +45,11 @@ export class Controller {
 
   constructor(private readonly o: ControllerOptions) {
     const common = { logger: o.log, ...(o.relistIntervalMs !== undefined ? { relistIntervalMs: o.relistIntervalMs } : {}) };
-    this.jobs = new Informer(o.kc, { path: collection(GROUP, VERSION, PLURAL, o.namespace), ...common });
-    this.workflows = new Informer(o.kc, { path: collection('argoproj.io', 'v1alpha1', 'workflows', o.namespace), labelSelector: JOB_LABEL, indexLabels: [JOB_LABEL], ...common });
-    this.pods = new Informer(o.kc, { path: collection('', 'v1', 'pods', o.namespace), labelSelector: JOB_LABEL, indexLabels: [JOB_LABEL], ...common });
+    this.jobs = new Informer(o.kc, { path: collection(GROUP, VERSION, PLURAL, o.namespace), transform: trimJob, ...common });
+    this.workflows = new Informer(o.kc, {
+      path: collection('argoproj.io', 'v1alpha1', 'workflows', o.namespace), labelSelector: JOB_LABEL, indexLabels: [JOB_LABEL], transform: trimWorkflow, ...common,
+    });
+    this.pods = new Informer(o.kc, { path: collection('', 'v1', 'pods', o.namespace), labelSelector: JOB_LABEL, indexLabels: [JOB_LABEL], transform: trimPod, ...common });
     const m = o.metrics;
     this.queue = new WorkQueue({
       name: 'sqlflowjobs',

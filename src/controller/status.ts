@@ -3,6 +3,7 @@
 import { conditionsFor, mergeConditions } from '../api/conditions.ts';
 import { isFinished, type JobPhase, type JobStatus, type SQLFlowJob, type StepStatus } from '../api/job.ts';
 import { plannedStepCount, stepProgress, workflowSteps, type ArgoWorkflowLike, type PodLike, type Step } from '../workflow/observe.ts';
+import { jobPhaseOf } from '../workflow/phase.ts';
 
 /** At most this many steps are listed, so a 10,000-statement job's status stays a few tens of KiB. */
 export const MAX_LISTED_STEPS = 200;
@@ -15,21 +16,6 @@ export type WorkflowObservation =
   | { kind: 'none' } // not created yet
   | { kind: 'present'; workflow: ArgoWorkflowLike; pods: readonly PodLike[] }
   | { kind: 'deleted'; name: string }; // recorded in status, gone from the cluster
-
-export function phaseOf(wf: ArgoWorkflowLike, cancelled: boolean): JobPhase {
-  switch (wf.status?.phase) {
-    case 'Running':
-      return 'Running';
-    case 'Succeeded':
-      return 'Succeeded';
-    case 'Failed':
-      return cancelled ? 'Cancelled' : 'Failed';
-    case 'Error':
-      return cancelled ? 'Cancelled' : 'Error';
-    default:
-      return 'Pending';
-  }
-}
 
 /** Keeps every step if few; else the unsuccessful ones first, then the latest, in index order. */
 export function listedSteps(steps: readonly Step[]): StepStatus[] {
@@ -100,7 +86,7 @@ export function desiredStatus(job: SQLFlowJob, obs: WorkflowObservation, now: st
     const wf = obs.workflow;
     const steps = workflowSteps(wf, obs.pods);
     const total = plannedStepCount(wf) ?? steps.length;
-    phase = phaseOf(wf, cancelled);
+    phase = jobPhaseOf(wf, cancelled);
     out.workflowName = wf.metadata?.name;
     if (wf.status?.startedAt) out.startedAt = wf.status.startedAt;
     if (wf.status?.finishedAt && isFinished(phase)) out.finishedAt = wf.status.finishedAt;

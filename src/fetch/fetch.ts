@@ -10,6 +10,7 @@ import { isFinished, type LogsStatus } from '../api/job.ts';
 import { encodeToken, formatStatusCursor, parseStatusCursor, START_CURSOR, type FetchPosition, type LogCursor } from '../api/token.ts';
 import { describeError } from '../kube/errors.ts';
 import { type Logger, silentLogger } from '../kube/logger.ts';
+import { jobPhaseOf } from '../workflow/phase.ts';
 import {
   NODE_ID_ANNOTATION, nodeDone, plannedStepCount, WORKFLOW_LABEL, workflowCompleted, workflowSteps, type PodLike, type Step,
 } from '../workflow/observe.ts';
@@ -17,7 +18,7 @@ import type { ReaderCache } from './cache.ts';
 import type { ParsedLine } from './cursor.ts';
 import { PodLogError } from './podlog.ts';
 import { LogReader } from './reader.ts';
-import type { JobSource, JobState, PodObj } from './source.ts';
+import type { JobSource, JobState, PodObj, WorkflowObj } from './source.ts';
 import type { StatusRecorder } from './status.ts';
 
 export const MAIN_CONTAINER = 'main';
@@ -97,7 +98,7 @@ export interface FetcherOptions {
 }
 
 type Decision =
-  | { kind: 'eof'; message?: string }
+  | { kind: 'eof'; message?: string; workflow?: WorkflowObj }
   | { kind: 'wait'; wf?: string }
   | { kind: 'skip'; step: Step; notice?: string }
   | { kind: 'read'; step: Step; pod: PodObj };
@@ -215,6 +216,9 @@ export class Fetcher {
         if (d.kind === 'eof') {
           eof = true;
           if (d.message) message = d.message;
+          // A completed workflow decided eof; the job's own phase follows it only once the operator has written it.
+          // Report the phase of what decided eof, so a client that stops here never sees a final eof with "Running".
+          if (d.workflow && !isFinished(job.status?.phase)) jobPhase = jobPhaseOf(d.workflow, job.spec?.cancel === true);
           break;
         }
         let waitOn: Promise<void> | undefined;
@@ -310,7 +314,7 @@ export class Fetcher {
         pos.cursor = { ...START_CURSOR };
       }
     }
-    if (!step) return workflowCompleted(wf) ? { kind: 'eof' } : { kind: 'wait' };
+    if (!step) return workflowCompleted(wf) ? { kind: 'eof', workflow: wf } : { kind: 'wait' };
     if (!pos.nodeID) pos.nodeID = step.nodeID;
     if (step.phase === 'Skipped' || step.phase === 'Omitted') return { kind: 'skip', step };
     const pod = st.pods.find((p) => p.metadata?.annotations?.[NODE_ID_ANNOTATION] === step.nodeID);

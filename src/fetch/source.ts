@@ -10,6 +10,7 @@ import { Informer } from '../kube/informer.ts';
 import { type Logger, silentLogger } from '../kube/logger.ts';
 import type { ArgoWorkflowLike, PodLike } from '../workflow/observe.ts';
 import { WORKFLOW_LABEL } from '../workflow/observe.ts';
+import { trimJob, trimPod, trimWorkflow } from '../workflow/trim.ts';
 
 type Obj<T> = T & KubernetesObject;
 export type PodObj = Obj<PodLike> & {
@@ -57,10 +58,11 @@ export class JobSource {
     this.jobs = new Informer<JobObj>(kc, {
       path: collection(group, version, PLURAL, ns),
       ...(scope.job ? { fieldSelector: `metadata.name=${scope.job}` } : {}),
+      transform: trimJob,
       ...common,
     });
-    this.workflows = new Informer<WorkflowObj>(kc, { path: collection('argoproj.io', 'v1alpha1', 'workflows', ns), labelSelector: jobSel, ...common });
-    this.pods = new Informer<PodObj>(kc, { path: collection('', 'v1', 'pods', ns), labelSelector: jobSel, indexLabels: [WORKFLOW_LABEL], ...common });
+    this.workflows = new Informer<WorkflowObj>(kc, { path: collection('argoproj.io', 'v1alpha1', 'workflows', ns), labelSelector: jobSel, transform: trimWorkflow, ...common });
+    this.pods = new Informer<PodObj>(kc, { path: collection('', 'v1', 'pods', ns), labelSelector: jobSel, indexLabels: [WORKFLOW_LABEL], transform: trimPod, ...common });
     const on = (keyOf: (o: KubernetesObject) => string | undefined) => {
       const f = (o: KubernetesObject) => {
         const k = keyOf(o);

@@ -14,6 +14,7 @@ import {
   KubeConfig,
   KubernetesObjectApi,
 } from '@kubernetes/client-node';
+import { shareConnections } from './pool.ts';
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -84,7 +85,7 @@ export function loadKubeConfig(src: KubeConfigSource = {}): { kc: KubeConfig; or
     kc.setCurrentContext(src.context);
   }
   if (!kc.getCurrentCluster()) throw new Error('kubeconfig has no current cluster (check current-context)');
-  return { kc, origin };
+  return { kc: shareConnections(kc), origin };
 }
 
 /** The namespace the process runs in: the service-account namespace file, else POD_NAMESPACE, else the

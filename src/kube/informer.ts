@@ -77,6 +77,10 @@ export interface InformerOptions {
   logger?: Logger;
   /** Replaces the HTTP transport (tests). */
   transport?: ListWatchTransport;
+  /** Applied to every listed or watched object before it is stored or handed to handlers: drop what no reader
+   *  needs (as client-go's SetTransform), so the cache holds a fraction of each object. Must keep metadata's
+   *  name, namespace, uid, resourceVersion and the indexed labels. */
+  transform?: <O extends KubernetesObject>(obj: O) => O;
 }
 
 /** A watch that lived this long or delivered an event counts as healthy and resets the backoff. */
@@ -92,6 +96,7 @@ class GoneError extends Error {
 export class Informer<T extends KubernetesObject = KubernetesObject> extends EventEmitter<InformerEventMap> {
   readonly store: Store<T>;
   readonly path: string;
+  private readonly transform: ((obj: T) => T) | undefined;
   /** Counters for metrics and tests. */
   readonly stats = { watchRestarts: 0, relists: 0, events: 0, handlerErrors: 0 };
 
@@ -118,6 +123,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> extends Eve
     super();
     if (!kc && !opts.transport) throw new Error('Informer needs a KubeConfig or a transport');
     this.path = opts.path;
+    this.transform = opts.transform;
     this.store = new Store<T>(opts.indexLabels ?? []);
     this.transport = opts.transport ?? new RestTransport(kc as KubeConfig);
     this.log = (opts.logger ?? silentLogger).child({ informer: opts.path });
@@ -297,7 +303,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> extends Eve
         const o = it as T;
         if (!o.apiVersion && page.apiVersion) o.apiVersion = page.apiVersion;
         if (!o.kind && kind) o.kind = kind;
-        items.push(o);
+        items.push(this.transform ? this.transform(o) : o);
       }
       cont = page.metadata?.continue || undefined;
     } while (cont);
@@ -351,7 +357,8 @@ export class Informer<T extends KubernetesObject = KubernetesObject> extends Eve
   /** Runs inside the transport's data callback; throwing ends the watch (410 / error status). */
   private onWatchEvent(ev: WatchEvent): void {
     this.stats.events++;
-    const obj = ev.object as unknown as T;
+    const raw = ev.object as unknown as T;
+    const obj = this.transform && ev.type !== 'ERROR' && ev.type !== 'BOOKMARK' ? this.transform(raw) : raw;
     switch (ev.type) {
       case 'ERROR': {
         const code = ev.object?.code ?? 500;

@@ -1,0 +1,95 @@
+// A burst of jobs: how long N SQLFlowJobs take to become their Workflows, against kubectl creating N Workflows
+// directly, side by side in one run on one control plane. The Workflows are suspended and no Argo runs, so only
+// the operator's own path is measured (list-watch, reconcile, create, status). Both sides are created by one
+// `kubectl create -f` of a List (kubectl sends one POST per item, in order); the operator side is timed until the
+// last Workflow exists. Also: the operator's API requests per job (audit log) and its RSS after each round.
+// Usage: npm run build && node --import tsx bench/burst.ts   (BURST_N="500,1500,5000" to choose the sizes)
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { Informer } from '../src/kube/informer.ts';
+import { startControlPlane, type ControlPlane } from '../testenv/controlplane/index.ts';
+import { installWorkflowCrd } from '../testenv/argo/crd.ts';
+import { installOperator, OPERATOR_NAMESPACE, OPERATOR_SA } from '../testenv/operator.ts';
+import { auditEvents, tally } from '../test/support/audit.ts';
+import { startDistOperator } from './support/operator_dist.ts';
+
+const sizes = (process.env.BURST_N ?? '500,1500,5000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+const WORKFLOW_SPEC = { entrypoint: 'main', suspend: true, templates: [{ name: 'main', container: { image: 'busybox', command: ['true'] } }] };
+
+async function kubectlCreate(cp: ControlPlane, dir: string, file: string, items: object[]): Promise<number> {
+  const path = join(dir, file);
+  await writeFile(path, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  const t0 = performance.now();
+  const r = await cp.kubectl(['create', '-f', path, '-o', 'name']);
+  if (r.code !== 0) throw new Error(`kubectl create -f ${file}: ${r.stderr.slice(0, 2000)}`);
+  return performance.now() - t0;
+}
+
+/** Resolves when `n` Workflows exist in `ns` (a watch, not a poll). */
+async function workflowsExist(kc: KubeConfig, ns: string, n: number): Promise<{ done: Promise<number>; stop(): Promise<void> }> {
+  const inf = new Informer<KubernetesObject>(kc, { path: `/apis/argoproj.io/v1alpha1/namespaces/${ns}/workflows` });
+  let resolve!: (t: number) => void;
+  const done = new Promise<number>((ok) => (resolve = ok));
+  const check = () => {
+    if (inf.store.list().length >= n) resolve(performance.now());
+  };
+  inf.addHandler({ add: check, update: () => {}, delete: () => {} });
+  inf.start();
+  await inf.waitForSync();
+  check();
+  return { done, stop: () => inf.stop() };
+}
+
+const cp = await startControlPlane({ audit: true });
+const rows: string[] = [];
+try {
+  const kc = cp.kubeConfig();
+  await installWorkflowCrd(kc);
+  const sa = await installOperator(cp);
+  const op = await startDistOperator(cp.dir, sa, [], process.env.BURST_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BURST_CPU_PROF}`] : []);
+  // kubectl's first call fetches discovery; do it before anything is timed.
+  await cp.kubectl(['get', 'workflows.argoproj.io,sqlflowjobs.sqlflow.org', '-A']);
+  await new Promise((r) => setTimeout(r, 2000));
+  console.log(`operator idle RSS: ${(op.rss() / 1048576).toFixed(1)} MB`);
+  const core = kc.makeApiClient(CoreV1Api);
+  for (const n of sizes) {
+    const wfNs = `raw-${n}`;
+    const jobNs = `jobs-${n}`;
+    for (const name of [wfNs, jobNs]) await core.createNamespace({ body: { metadata: { name } } });
+    const raw = Array.from({ length: n }, (_, i) => ({
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: `raw-${i}`, namespace: wfNs }, spec: WORKFLOW_SPEC,
+    }));
+    const rawMs = await kubectlCreate(cp, cp.dir, `raw-${n}.json`, raw);
+
+    const watch = await workflowsExist(kc, jobNs, n);
+    const jobs = Array.from({ length: n }, (_, i) => ({
+      apiVersion: 'sqlflow.org/v1alpha1', kind: 'SQLFlowJob', metadata: { name: `job-${i}`, namespace: jobNs },
+      spec: { workflow: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'job-' }, spec: WORKFLOW_SPEC } },
+    }));
+    const from = new Date();
+    const t0 = performance.now();
+    const createMs = await kubectlCreate(cp, cp.dir, `jobs-${n}.json`, jobs);
+    const jobsMs = (await watch.done) - t0;
+    await watch.stop();
+    // Let the status writes that follow creation land before counting and measuring.
+    await new Promise((r) => setTimeout(r, 3000));
+    const mine = (await auditEvents(cp.auditLog!, `system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_SA}`, from))
+      .filter((e) => e.objectRef?.namespace === jobNs || e.objectRef?.namespace === undefined);
+    const t = tally(mine);
+    const rss = op.rss();
+    const ratio = rawMs / jobsMs;
+    const line = `N=${n}: kubectl ${(rawMs / 1000).toFixed(1)} s for N Workflows; N SQLFlowJobs → N Workflows ${(jobsMs / 1000).toFixed(1)} s ` +
+      `(kubectl create of the jobs alone ${(createMs / 1000).toFixed(1)} s); ratio ${ratio.toFixed(2)}; ` +
+      `${(mine.length / n).toFixed(2)} operator requests/job; operator RSS ${(rss / 1048576).toFixed(0)} MB`;
+    console.log(line);
+    console.log(`  requests by the operator: ${Object.entries(t).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    rows.push(`| ${n} | ${(rawMs / 1000).toFixed(1)} s | ${(jobsMs / 1000).toFixed(1)} s | ${ratio.toFixed(2)} | ${(mine.length / n).toFixed(2)} | ${(rss / 1048576).toFixed(0)} MB |`);
+  }
+  console.log('\n| N | kubectl: N Workflows | N SQLFlowJobs → Workflows | ratio | operator requests/job | operator RSS after |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+  await op.stop();
+} finally {
+  await cp.stop();
+}

@@ -1,0 +1,47 @@
+// The operator as shipped: `npm run build` output (dist/src/main.js) on plain Node, no tsx, started as its
+// ServiceAccount. Benchmarks measure this, not the TypeScript loader.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../../testenv/controlplane/ports.ts';
+import { ROOT } from '../../testenv/operator.ts';
+
+export interface DistOperator {
+  child: ChildProcess;
+  metricsPort: number;
+  /** Resident set size now, from /proc (bytes). */
+  rss(): number;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startDistOperator(dir: string, kubeconfig: string, flags: string[] = [], nodeArgs: string[] = []): Promise<DistOperator> {
+  const main = join(ROOT, 'dist', 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first (the benchmark measures the built operator)`);
+  const [healthPort, metricsPort] = [await freePort(), await freePort()];
+  const out = createWriteStream(join(dir, `operator-dist-${healthPort}.log`));
+  const child = spawn(process.execPath, [...nodeArgs, main, `--kubeconfig=${kubeconfig}`, `--health-addr=127.0.0.1:${healthPort}`,
+    `--metrics-addr=127.0.0.1:${metricsPort}`, '--api-addr=0', '--log-level=warn', ...flags], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
+  const exited = once(child, 'exit');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`operator exited early (code ${child.exitCode}); see ${dir}`);
+    const r = await fetch(`http://127.0.0.1:${healthPort}/readyz`).catch(() => undefined);
+    if (r?.status === 200) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('operator not ready after 60 s');
+    }
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  return {
+    child, metricsPort,
+    rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
