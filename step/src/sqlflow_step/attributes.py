@@ -39,7 +39,7 @@ TRAIN_COMMON = {
 _NN = {
     "model.hidden_units": Attr(list, None),
     "model.optimizer": Attr(str, "Adam", check=("Adam", "SGD", "Adagrad")),
-    "optimizer.learning_rate": Attr(float, 0.001, minimum=0),
+    "optimizer.learning_rate": Attr(float, 0.01, minimum=0),
     "model.activation_fn": Attr(str, "relu", check=("relu", "tanh", "logistic", "identity")),
     "model.dropout": Attr(float, None),
     "model.batch_norm": Attr(bool, False),

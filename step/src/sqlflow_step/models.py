@@ -151,7 +151,7 @@ def fit(model: Model, x: np.ndarray, y: np.ndarray | None, val: tuple[np.ndarray
     classes = np.arange(len(model.classes)) if model.classes is not None else None
     for epoch in range(1, epochs + 1):
         order = rng.permutation(len(xs))
-        size = len(xs) if batch <= 0 else batch
+        size = min(len(xs), 8) if batch <= 0 else batch  # mini-batches: full-batch epochs barely move a network
         for start in range(0, len(xs), size):
             idx = order[start : start + size]
             if classes is not None:
