@@ -67,8 +67,8 @@ try {
   } else {
     const program = join(ROOT, 'examples', 'iris.sql');
     const ds = dryRun ? [] : ['--datasource-secret', DATASOURCE_SECRET_FLAG];
-    say(`sqlflow run ${program} --follow ${ds.join(' ')}`.trimEnd());
-    exitCode = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'run', program, '--follow', ...ds], env);
+    say(`sqlflow run ${program} --follow -o text ${ds.join(' ')}`.trimEnd());
+    exitCode = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'run', program, '--follow', '-o', 'text', ...ds], env);
     say(`the CLI exited ${exitCode}`);
     await run(cp.binaries.kubectl, ['get', 'sfj', '-o', 'wide'], env);
   }

@@ -14,7 +14,7 @@ Flags:
       --token TOKEN             continue from a fetch token (from run, or a previous logs)
       --resume                  start from the job's status.logs record instead of the beginning
       --timestamps              prefix each line with its timestamp
-  -o, --output text|json        text: result tables aligned on a terminal (raw lines into a pipe); json: JSON Lines
+  -o, --output text|json        text: result tables aligned; json: JSON Lines (unset: aligned on a terminal, raw lines into a pipe)
 ${CONNECTION_HELP}  -h, --help                    show this help
 `;
 

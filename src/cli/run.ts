@@ -17,7 +17,7 @@ Flags:
       --image IMAGE             step image (TO RUN steps use their own)
       --datasource-secret NAME:KEY  Secret key with the datasource connection string
       --timestamps              prefix each log line with its timestamp
-  -o, --output text|json        text: result tables aligned on a terminal (raw lines into a pipe); json: JSON Lines
+  -o, --output text|json        text: result tables aligned; json: JSON Lines (unset: aligned on a terminal, raw lines into a pipe)
 ${CONNECTION_HELP}  -h, --help                    show this help
 `;
 

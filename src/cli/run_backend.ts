@@ -201,10 +201,14 @@ function defaultWaitNoticeMs(env: NodeJS.ProcessEnv = process.env): number {
   return env.SQLFLOW_WAIT_NOTICE_SECONDS !== undefined && Number.isFinite(v) && v >= 0 ? v * 1000 : 10_000;
 }
 
-/** --output text|json → how tables are shown: aligned on a terminal, raw lines into a pipe. */
+/**
+ * --output text|json → how tables are shown. Unset: aligned on a terminal, the step's raw lines into a pipe (so a
+ * script sees exactly what the step printed); `text` asks for aligned tables wherever stdout goes.
+ */
 export function tableMode(output: string | undefined, io: Io): TableMode {
   if (output === 'json') return 'json';
-  if (output !== undefined && output !== 'text') throw new UsageError(`--output ${JSON.stringify(output)}: expected text or json`);
+  if (output === 'text') return 'aligned';
+  if (output !== undefined) throw new UsageError(`--output ${JSON.stringify(output)}: expected text or json`);
   return io === processIo && process.stdout.isTTY === true ? 'aligned' : 'raw';
 }
 
