@@ -5,6 +5,7 @@ Data and optima are SQLFlow's tutorial cases (doc/tutorial/optimization_guide.md
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pandas as pd
@@ -62,7 +63,21 @@ def sqlite_engine(tmp_path):
     engine.dispose()
 
 
-ENGINES = ["sqlite_engine"]
+@pytest.fixture
+def mariadb_engine(mariadb_url):
+    # conftest's server (SQLFlow's mysql:// form); the tables are unqualified, so they live in a database of their own.
+    port = re.search(r"tcp\(127\.0\.0\.1:(\d+)\)", mariadb_url).group(1)
+    admin = sa.create_engine(f"mysql+pymysql://root@127.0.0.1:{port}/")
+    with admin.begin() as conn:
+        conn.exec_driver_sql("CREATE DATABASE IF NOT EXISTS optimize_test")
+    admin.dispose()
+    engine = sa.create_engine(f"mysql+pymysql://root@127.0.0.1:{port}/optimize_test")
+    load_sample_tables(engine)
+    yield engine
+    engine.dispose()
+
+
+ENGINES = ["sqlite_engine", "mariadb_engine"]
 
 
 @pytest.fixture(params=ENGINES)
