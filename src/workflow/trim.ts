@@ -26,11 +26,11 @@ export function trimJob<T extends KubernetesObject>(o: T): T {
 }
 
 interface WorkflowShape extends KubernetesObject {
-  spec?: { shutdown?: string; entrypoint?: string; templates?: { name?: string; steps?: unknown[] }[] };
+  spec?: { shutdown?: string; entrypoint?: string; templates?: { name?: string; steps?: unknown[]; dag?: { tasks?: unknown[] } }[] };
   status?: Record<string, unknown> & { nodes?: Record<string, ArgoNode> };
 }
 
-/** A Workflow: its entrypoint's step names (plannedStepCount), shutdown, and the status fields observe.ts reads. */
+/** A Workflow: its entrypoint's step or DAG task names (plannedStepCount), shutdown, and the status fields observe.ts reads. */
 export function trimWorkflow<T extends KubernetesObject>(o: T): T {
   const wf = o as unknown as WorkflowShape;
   const out: WorkflowShape = { apiVersion: wf.apiVersion, kind: wf.kind, metadata: trimMetadata(wf.metadata) };
@@ -40,10 +40,12 @@ export function trimWorkflow<T extends KubernetesObject>(o: T): T {
     if (wf.spec.entrypoint !== undefined) spec.entrypoint = wf.spec.entrypoint;
     const entry = wf.spec.templates?.find((t) => t.name === wf.spec?.entrypoint);
     if (entry) {
-      const t: { name?: string; steps?: unknown[] } = { name: entry.name };
+      const t: { name?: string; steps?: unknown[]; dag?: { tasks: unknown[] } } = { name: entry.name };
       if (Array.isArray(entry.steps)) {
         t.steps = entry.steps.map((g) => (Array.isArray(g) ? g.map((s) => ({ name: (s as { name?: string })?.name })) : g));
       }
+      // A DAG program (spec.schedule: DAG) is counted by its tasks' names, as a step list is by its groups'.
+      if (Array.isArray(entry.dag?.tasks)) t.dag = { tasks: entry.dag.tasks.map((x) => ({ name: (x as { name?: string })?.name })) };
       spec.templates = [t];
     }
     out.spec = spec;

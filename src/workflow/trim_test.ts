@@ -39,6 +39,12 @@ describe('cache transforms', () => {
     assert.ok(JSON.stringify(t).length * 3 < JSON.stringify(wf).length, `${JSON.stringify(t).length} vs ${JSON.stringify(wf).length}`);
   });
 
+  it('a trimmed DAG Workflow (spec.schedule: DAG) keeps its step count', () => {
+    const wf = buildWorkflow(parseProgram('CREATE TABLE a AS SELECT 1; CREATE TABLE b AS SELECT 2; SELECT * FROM a;'), { generateName: 'x-', schedule: 'DAG' }) as unknown as ArgoWorkflowLike & KubernetesObject;
+    assert.equal(plannedStepCount(wf), 3);
+    assert.equal(plannedStepCount(trimWorkflow(wf)), 3);
+  });
+
   it('a raw Workflow without step names keeps its entrypoint and shutdown', () => {
     const wf = { metadata: { name: 'w' }, spec: { entrypoint: 'main', shutdown: 'Terminate', templates: [{ name: 'main', container: { image: 'x' } }, { name: 'other' }] } };
     assert.deepEqual(trimWorkflow(wf).spec, { entrypoint: 'main', shutdown: 'Terminate', templates: [{ name: 'main' }] });
