@@ -172,7 +172,10 @@ describe('informer', () => {
     inf.start();
     try {
       await inf.waitForSync(10_000);
-      await eventually('watch connected', () => proxy.connections() > 0);
+      // An event delivered proves the watch itself is up (the list's connection alone would satisfy a
+      // connection count, and a watch opened after the freeze fails in its connect phase instead).
+      await core.createNamespacedConfigMap({ namespace: ns, body: cm('pre') });
+      await eventually('watch delivering', () => has(log, 'add pre'));
       log.length = 0;
       // The connection stays open but nothing flows: no error, no close, no bookmark. Only the watchdog notices.
       proxy.setFrozen(true);
