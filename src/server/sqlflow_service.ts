@@ -33,9 +33,17 @@ export interface SQLFlowProtoOptions {
   defaultDatasource?: string;
   /** How long Run waits for the operator to create the Workflow (default 120 s). */
   runWaitMs?: number;
-  /** Fetch's long poll (default 1 s: the client sleeps 2 s between calls). */
+  /** Fetch's long poll, seconds (default DEFAULT_POLL_SECONDS). */
   pollSeconds?: number;
 }
+
+/**
+ * How long a Fetch waits for the first new line. The 0.15.0 client sleeps 2 s after every answer, so a line printed
+ * while it sleeps waits for the next call whatever the server does; a line printed while a call is held goes out at
+ * once. Holding 10 s (a Fetch answers the moment a line or a step's end arrives) catches a slow step's lines as they
+ * come instead of after a further 2 s sleep, and an idle notebook costs 5 calls a minute instead of 20.
+ */
+export const DEFAULT_POLL_SECONDS = 10;
 
 export interface SQLFlowProtoDeps {
   kc: KubeConfig;
@@ -195,7 +203,7 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
       }
       let r: FetchResult;
       try {
-        r = await d.fetcher.fetch(pos, { waitSeconds: o.pollSeconds ?? 1, signal: ctx.signal });
+        r = await d.fetcher.fetch(pos, { waitSeconds: o.pollSeconds ?? DEFAULT_POLL_SECONDS, signal: ctx.signal });
       } catch (err) {
         throw toConnect(err);
       }
@@ -223,16 +231,45 @@ function parseSecretKey(s: string): { name: string; key: string } {
 
 const msg = (text: string): Response => create(ResponseSchema, { response: { case: 'message', value: create(MessageSchema, { message: text }) } });
 
-/** One log line as SQLFlow's client expects it: tables as head/row, everything else (HTML included) as a message. */
-export function lineResponse(text: string): Response {
+/** SQLFlow's step wrote its output through a 4 KiB buffer, so its server forwarded a longer message in 4 KiB pieces. */
+export const MESSAGE_CHUNK_BYTES = 4096;
+const HTML_PREFIX = 'data:text/html,';
+
+/**
+ * A message as SQLFlow's server sent it: pieces of at most MESSAGE_CHUNK_BYTES of UTF-8, cut between characters,
+ * in order. HTML (`data:text/html,…`, a figure) stays whole: the client renders only a message that starts with
+ * the prefix, so a cut figure would show as its first piece plus pages of base64.
+ */
+export function messagePieces(text: string): string[] {
+  if (text.startsWith(HTML_PREFIX) || Buffer.byteLength(text, 'utf8') <= MESSAGE_CHUNK_BYTES) return [text];
+  const out: string[] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < text.length;) {
+    const cp = text.codePointAt(i)!;
+    const units = cp > 0xffff ? 2 : 1;
+    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (bytes + size > MESSAGE_CHUNK_BYTES) {
+      out.push(text.slice(start, i));
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+    i += units;
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
+/** One log line as SQLFlow's client expects it: tables as head/row, everything else (HTML included) as messages. */
+export function lineResponses(text: string): Response[] {
   const p = parseResponseLine(text);
-  if (p?.kind === 'head') return create(ResponseSchema, { response: { case: 'head', value: create(HeadSchema, { columnNames: p.columns }) } });
+  if (p?.kind === 'head') return [create(ResponseSchema, { response: { case: 'head', value: create(HeadSchema, { columnNames: p.columns }) } })];
   if (p?.kind === 'row') {
     const data = p.data.map((a) => create(AnySchema, { typeUrl: a.typeUrl, value: a.value }));
-    return create(ResponseSchema, { response: { case: 'row', value: create(RowSchema, { data }) } });
+    return [create(ResponseSchema, { response: { case: 'row', value: create(RowSchema, { data }) } })];
   }
-  if (p?.kind === 'message') return msg(p.text);
-  return msg(text);
+  return messagePieces(p?.kind === 'message' ? p.text : text).map(msg);
 }
 
 /** Pure: a v1 Fetch result, from the position's step, to SQLFlow responses and the next step state. */
@@ -268,7 +305,7 @@ export function translate(r: FetchResult, from: FetchPosition, prev: StepState, 
     }
     announce(i);
     for (const t of lines) {
-      responses.push(lineResponse(t));
+      responses.push(...lineResponses(t));
       if (t.trim()) state.last = clip(t);
     }
     // A pod that printed is running, even if the informer has not seen its phase change yet.
