@@ -6,6 +6,7 @@ import { create } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { CoreV1Api, type CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { HOLD_ANNOTATION } from '../api/hold.ts';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
 import { decodeToken, encodeToken, START_CURSOR, TokenError, type FetchPosition } from '../api/token.ts';
 import { jobManifest, RunSpecError } from '../client/jobs.ts';
@@ -13,6 +14,7 @@ import type { Fetcher, FetchResult, StepInfo } from '../fetch/fetch.ts';
 import type { JobSource } from '../fetch/source.ts';
 import { parseResponseLine } from '../fetch/table.ts';
 import { describeError } from '../kube/errors.ts';
+import { patchCustomObject } from '../kube/patch.ts';
 import type { Logger } from '../kube/logger.ts';
 import { split } from '../sql/split.ts';
 import {
@@ -149,6 +151,9 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
         throw err;
       }
       body.metadata.annotations = { [FETCH_KEY_ANNOTATION]: hashFetchKey(key) };
+      // The Secret can only be owned by a job that exists, and the job's step must not start before the Secret
+      // does: the job is created held, and released once its Secret is there.
+      if (s?.dbConnStr) body.metadata.annotations[HOLD_ANNOTATION] = `its datasource Secret ${secretName}`;
       if (s?.serviceAccount) body.spec.serviceAccountName = s.serviceAccount;
       let created: SQLFlowJob;
       try {
@@ -162,6 +167,12 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
         } catch (err) {
           await deleteJob(namespace, name);
           throw new ConnectError(`could not store the datasource of SQLFlowJob ${namespace}/${name} in Secret ${secretName}: ${describeError(err)} (the operator needs "create" on secrets in ${namespace}; see config/rbac)`, Code.Internal);
+        }
+        try {
+          await patchCustomObject(d.custom, { group: GROUP, version: VERSION, plural: PLURAL, namespace, name }, 'merge', { metadata: { annotations: { [HOLD_ANNOTATION]: null } } });
+        } catch (err) {
+          await deleteJob(namespace, name);
+          throw new ConnectError(`could not release SQLFlowJob ${namespace}/${name} after storing its datasource: ${describeError(err)}; the job was deleted, run the program again`, Code.Internal);
         }
       }
       d.logger.info('job created through proto.SQLFlow', { job: `${namespace}/${name}` });

@@ -127,6 +127,8 @@ describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
     assert.ok(!JSON.stringify(wf.items).includes('s3cret'), 'no credential in the Workflow');
     const secret = await admin.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: NS, name: `${job.metadata.name}-datasource` });
     assert.equal(secret.metadata?.ownerReferences?.[0]?.uid, job.metadata.uid);
+    // Created held until its Secret existed, then released (the operator made its Workflow only after that).
+    assert.equal((job.metadata as { annotations?: Record<string, string> }).annotations?.['sqlflow.org/hold'], undefined);
     await assertNoForbidden(op);
   });
 
