@@ -54,6 +54,8 @@ export interface SQLFlowProtoDeps {
   custom: CustomObjectsApi;
   auth: Authorizer;
   logger: Logger;
+  /** Aborted when the server shuts down: a held Fetch then answers at once with what it has, instead of being cut. */
+  closing?: AbortSignal;
 }
 
 const DATASOURCE_KEY = 'datasource';
@@ -214,7 +216,8 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
       }
       let r: FetchResult;
       try {
-        r = await d.fetcher.fetch(pos, { waitSeconds: o.pollSeconds ?? DEFAULT_POLL_SECONDS, signal: ctx.signal });
+        const wait = d.closing?.aborted ? 0 : (o.pollSeconds ?? DEFAULT_POLL_SECONDS);
+        r = await d.fetcher.fetch(pos, { waitSeconds: wait, signal: d.closing ? AbortSignal.any([ctx.signal, d.closing]) : ctx.signal });
       } catch (err) {
         throw toConnect(err);
       }
@@ -270,6 +273,11 @@ export function messagePieces(text: string): string[] {
   }
   out.push(text.slice(start));
   return out;
+}
+
+function isTableLine(text: string): boolean {
+  const k = parseResponseLine(text)?.kind;
+  return k === 'head' || k === 'row';
 }
 
 /** One log line as SQLFlow's client expects it: tables as head/row, everything else (HTML included) as messages. */
@@ -333,10 +341,32 @@ export function translate(r: FetchResult, from: FetchPosition, prev: StepState, 
         state.failure = clip(`${tag(i)} Failed (${exit}): ${done.message || done.phase}${state.last ? `\n${state.last}` : ''}`);
         return { responses, state, eof: false, token: r.token };
       }
-      responses.push(create(ResponseSchema, { response: { case: 'eoe', value: create(EndOfExecutionSchema, { sql: statements[i] ?? '' }) } }));
+      const eoe = create(ResponseSchema, { response: { case: 'eoe', value: create(EndOfExecutionSchema, { sql: statements[i] ?? '' }) } });
       state.phase = '';
       state.last = '';
-      if (r.eof && i === last) break;
+      if (r.eof && i === last) {
+        responses.push(eoe);
+        break;
+      }
+      // The next step often prints before Argo records this one's end. When all that was read of it is plain
+      // lines (no table, which must follow this eoe), they go now, before the eoe: the client shows messages as
+      // they come and only closes this step's table at the eoe, so nothing waits for another call and its sleep.
+      const following = i + 1;
+      const nextLines = byStep.get(following) ?? [];
+      const carry = nextLines.length > 0 && last === following && !finished.has(following) && !r.message && !r.eof && nextLines.every((t) => !isTableLine(t));
+      if (carry) {
+        announce(following);
+        for (const t of nextLines) {
+          responses.push(...lineResponses(t));
+          if (t.trim()) state.last = clip(t);
+        }
+        // A step that printed is running (its end, if already recorded, is reported once, when it is drained).
+        responses.push(msg(`${tag(following)} Status: Running`));
+        state.phase = 'Running';
+        responses.push(eoe);
+        return { responses, state, eof: false, token: r.token };
+      }
+      responses.push(eoe);
       // The 0.15.0 client stops reading a FetchResponse at its first eoe: answer one step per call, and continue
       // the next call at the start of the next step (its lines read here are not sent, so they come then, once).
       delivered += lines.length;

@@ -58,7 +58,7 @@ describe('translate', () => {
 
   test('one step per answer: after an eoe the next call starts at the next step (its lines here are not sent)', () => {
     const r = translate(result({
-      lines: [{ step: 0, text: 'a' }, { step: 1, text: 'b' }], step: info(1, 'Running'), finishedSteps: [info(0, 'Succeeded')],
+      lines: [{ step: 0, text: 'a' }, { step: 1, text: 'head:<column_names:"b" > ' }], step: info(1, 'Running'), finishedSteps: [info(0, 'Succeeded')],
     }), pos(0, 4), START_STATE, stmts);
     assert.deepEqual(show(r.responses), ['SQLFlow Step: [1/2] Execute Code: SELECT 1', 'a', 'SQLFlow Step: [1/2] Status: Succeeded', 'eoe']);
     assert.equal(r.eof, false);
@@ -66,6 +66,21 @@ describe('translate', () => {
     assert.equal(next.step, 1);
     assert.deepEqual(next.cursor, START_CURSOR);
     assert.equal(next.lines, 5);
+  });
+
+  test('the next step\'s plain lines read with this step\'s end go before its eoe, live, and the call continues after them', () => {
+    const r = translate(result({
+      lines: [{ step: 0, text: 'a' }, { step: 1, text: 'epoch 1' }, { step: 1, text: 'epoch 2' }], step: info(1, 'Running'), finishedSteps: [info(0, 'Succeeded')],
+    }), pos(0, 4), START_STATE, stmts);
+    assert.deepEqual(show(r.responses), [
+      'SQLFlow Step: [1/2] Execute Code: SELECT 1', 'a', 'SQLFlow Step: [1/2] Status: Succeeded',
+      'SQLFlow Step: [2/2] Execute Code: SELECT 2', 'epoch 1', 'epoch 2', 'SQLFlow Step: [2/2] Status: Running', 'eoe',
+    ]);
+    assert.equal(r.token, encodeToken(pos(0, 9)), 'the v1 token: after every line sent');
+    assert.deepEqual({ announced: r.state.announced, phase: r.state.phase, last: r.state.last }, { announced: 1, phase: 'Running', last: 'epoch 2' });
+    // The next call goes on in step 2 without announcing it again.
+    const r2 = translate(result({ lines: [{ step: 1, text: 'epoch 3' }], step: info(1, 'Running'), position: pos(1, 9) }), pos(1, 9), r.state, stmts);
+    assert.deepEqual(show(r2.responses), ['epoch 3']);
   });
 
   test('last step drained with eof: eoe and eof together', () => {

@@ -110,11 +110,12 @@ describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
     const epochs = o.logs.filter((l) => l.log.startsWith('epoch '));
     assert.equal(epochs.length, 8);
     const printedLast = Number(/ at (\S+)$/.exec(epochs[7]!.log)![1]);
-    assert.ok(epochs[0]!.t < printedLast, `epoch 1 arrived at ${epochs[0]!.t}, after epoch 8 was printed at ${printedLast}`);
+    assert.ok(epochs[0]!.t < printedLast, `epoch 1 arrived at ${epochs[0]!.t}, after epoch 8 was printed at ${printedLast}; arrivals:\n${o.logs.map((l) => `${l.t.toFixed(2)} ${l.log.slice(0, 80)}`).join('\n')}\nFetch calls: ${o.fetches.map((f) => f.toFixed(2)).join(' ')}`);
     // Figures for the report (not assertions): print-to-client latency of the training lines, Fetch calls per minute.
     const lat = epochs.map((l) => l.t - Number(/ at (\S+)$/.exec(l.log)![1])).sort((a, b) => a - b);
     const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!.toFixed(2);
     const span = (o.fetches.at(-1)! - o.fetches[0]!) / 60;
+    if (process.env.SQLFLOW_CLIENT_TIMELINE) t.diagnostic(`arrivals:\n${o.logs.map((l) => `${l.t.toFixed(2)} ${l.log.slice(0, 80)}`).join('\n')}\nFetch calls: ${o.fetches.map((f) => f.toFixed(2)).join(' ')}`);
     t.diagnostic(`training-line latency p50 ${q(0.5)} s, max ${q(0.99)} s over ${lat.length}; ${o.fetches.length} Fetch calls, ${(o.fetches.length / span).toFixed(1)}/min`);
     // Every line once, in order.
     assert.deepEqual(epochs.map((l) => l.log.split(':')[0]), [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `epoch ${i}`));
