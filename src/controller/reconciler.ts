@@ -2,6 +2,7 @@
 // state into the job's status, and delete the job when its TTL is up. Level-triggered: it
 // reads the caches and the job, never the event that woke it.
 import type { CustomObjectsApi, KubernetesObject } from '@kubernetes/client-node';
+import { HOLD_ANNOTATION, holdOf } from '../api/hold.ts';
 import { API_VERSION, GROUP, isFinished, KIND, JOB_LABEL, PLURAL, VERSION, type JobPhase, type SQLFlowJob } from '../api/job.ts';
 import { describeError, isAlreadyExists, isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, ObjectRef } from '../kube/events.ts';
@@ -57,6 +58,11 @@ export class Reconciler {
 
     let obs = await this.observe(job);
     let invalid: { reason: string; message: string } | undefined;
+    const hold = holdOf(job);
+    if (obs.kind === 'none' && !job.spec.cancel && hold !== undefined) {
+      await this.reportHeld(job, hold, log);
+      return; // removing the annotation is an update, which brings the job back here
+    }
     if (obs.kind === 'none' && !job.spec.cancel) {
       try {
         const created = await this.create(job, log);
@@ -149,6 +155,16 @@ export class Reconciler {
     } catch (e) {
       log.warn('cannot record the failure in status', { error: describeError(e) });
     }
+  }
+
+  /** A held job (HOLD_ANNOTATION) shows what it waits for, so one left held is explained by `kubectl get sfj`. */
+  private async reportHeld(job: SQLFlowJob, hold: string, log: Logger): Promise<void> {
+    const message = `waiting for ${hold} before creating the workflow (annotation ${HOLD_ANNOTATION}; remove it to submit the job as it is)`;
+    const desired = desiredStatus(job, { kind: 'none' }, this.now().toISOString());
+    const patch = statusPatch(job, { ...desired, message, conditions: desired.conditions!.map((c) => ({ ...c, message, ...(c.type === 'Reconciling' ? { reason: 'Held' } : {}) })) });
+    if (!patch) return;
+    await mergePatchCustomStatus(this.d.custom, { ...JOBS, namespace: job.metadata.namespace!, name: job.metadata.name! }, patch, FIELD_MANAGER);
+    log.debug('job held', { hold });
   }
 
   /** Argo's own way to stop a workflow: spec.shutdown=Terminate, set with a merge patch. */

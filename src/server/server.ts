@@ -53,6 +53,7 @@ export interface ApiServer {
 }
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
+const DRAIN_MS = 300;
 
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const log = (o.logger ?? silentLogger).child({ component: 'api' });
@@ -71,10 +72,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const custom = o.kc.makeApiClient(CustomObjectsApi);
   const status = new StatusRecorder(custom, { logger: log, ...(o.statusIntervalMs !== undefined ? { intervalMs: o.statusIntervalMs } : {}) });
   const fetcher = new Fetcher({ kc: o.kc, source, cache, status, logger: log });
+  // proto.SQLFlow's client does not retry a failed Fetch: on shutdown, held Fetches answer first (see close).
+  const closing = new AbortController();
   const handler = connectNodeAdapter({
     routes: (router) => {
       router.service(SQLFlowService, sqlflowService({ fetcher, source, custom, auth, logger: log }));
-      router.service(SQLFlow, sqlflowProtoService({ kc: o.kc, fetcher, source, custom, auth, logger: log }, { defaultNamespace: 'default', ...o.sqlflow }));
+      router.service(SQLFlow, sqlflowProtoService({ kc: o.kc, fetcher, source, custom, auth, logger: log, closing: closing.signal }, { defaultNamespace: 'default', ...o.sqlflow }));
     },
     // Long polls may wait up to 60 s; do not let the adapter's default limits cut them.
     readMaxBytes: 16 * 1024 * 1024,
@@ -121,14 +124,17 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   });
   const port = (listener.address() as AddressInfo).port;
   log.info('API listening', { port, host: o.host ?? '0.0.0.0', tls: !!o.tls, auth: typeof o.auth === 'string' ? o.auth : 'custom' });
-  let closing: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
   return {
     port,
     fetcher,
     cache,
     close: () =>
-      (closing ??= (async () => {
+      (closed ??= (async () => {
         const done = new Promise<void>((ok) => listener.close(() => ok()));
+        closing.abort();
+        // Let the answers of the Fetches just released go out before the connections are cut.
+        await new Promise((ok) => setTimeout(ok, DRAIN_MS));
         for (const s of sessions) s.close();
         for (const s of sessions) s.destroy();
         for (const s of sockets) s.destroy();

@@ -6,6 +6,7 @@ import { create } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { CoreV1Api, type CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { HOLD_ANNOTATION } from '../api/hold.ts';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
 import { decodeToken, encodeToken, START_CURSOR, TokenError, type FetchPosition } from '../api/token.ts';
 import { jobManifest, RunSpecError } from '../client/jobs.ts';
@@ -13,6 +14,7 @@ import type { Fetcher, FetchResult, StepInfo } from '../fetch/fetch.ts';
 import type { JobSource } from '../fetch/source.ts';
 import { parseResponseLine } from '../fetch/table.ts';
 import { describeError } from '../kube/errors.ts';
+import { patchCustomObject } from '../kube/patch.ts';
 import type { Logger } from '../kube/logger.ts';
 import { split } from '../sql/split.ts';
 import {
@@ -33,9 +35,17 @@ export interface SQLFlowProtoOptions {
   defaultDatasource?: string;
   /** How long Run waits for the operator to create the Workflow (default 120 s). */
   runWaitMs?: number;
-  /** Fetch's long poll (default 1 s: the client sleeps 2 s between calls). */
+  /** Fetch's long poll, seconds (default DEFAULT_POLL_SECONDS). */
   pollSeconds?: number;
 }
+
+/**
+ * How long a Fetch waits for the first new line. The 0.15.0 client sleeps 2 s after every answer, so a line printed
+ * while it sleeps waits for the next call whatever the server does; a line printed while a call is held goes out at
+ * once. Holding 10 s (a Fetch answers the moment a line or a step's end arrives) catches a slow step's lines as they
+ * come instead of after a further 2 s sleep, and an idle notebook costs 5 calls a minute instead of 20.
+ */
+export const DEFAULT_POLL_SECONDS = 10;
 
 export interface SQLFlowProtoDeps {
   kc: KubeConfig;
@@ -44,6 +54,8 @@ export interface SQLFlowProtoDeps {
   custom: CustomObjectsApi;
   auth: Authorizer;
   logger: Logger;
+  /** Aborted when the server shuts down: a held Fetch then answers at once with what it has, instead of being cut. */
+  closing?: AbortSignal;
 }
 
 const DATASOURCE_KEY = 'datasource';
@@ -141,6 +153,9 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
         throw err;
       }
       body.metadata.annotations = { [FETCH_KEY_ANNOTATION]: hashFetchKey(key) };
+      // The Secret can only be owned by a job that exists, and the job's step must not start before the Secret
+      // does: the job is created held, and released once its Secret is there.
+      if (s?.dbConnStr) body.metadata.annotations[HOLD_ANNOTATION] = `its datasource Secret ${secretName}`;
       if (s?.serviceAccount) body.spec.serviceAccountName = s.serviceAccount;
       let created: SQLFlowJob;
       try {
@@ -154,6 +169,12 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
         } catch (err) {
           await deleteJob(namespace, name);
           throw new ConnectError(`could not store the datasource of SQLFlowJob ${namespace}/${name} in Secret ${secretName}: ${describeError(err)} (the operator needs "create" on secrets in ${namespace}; see config/rbac)`, Code.Internal);
+        }
+        try {
+          await patchCustomObject(d.custom, { group: GROUP, version: VERSION, plural: PLURAL, namespace, name }, 'merge', { metadata: { annotations: { [HOLD_ANNOTATION]: null } } });
+        } catch (err) {
+          await deleteJob(namespace, name);
+          throw new ConnectError(`could not release SQLFlowJob ${namespace}/${name} after storing its datasource: ${describeError(err)}; the job was deleted, run the program again`, Code.Internal);
         }
       }
       d.logger.info('job created through proto.SQLFlow', { job: `${namespace}/${name}` });
@@ -195,7 +216,8 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
       }
       let r: FetchResult;
       try {
-        r = await d.fetcher.fetch(pos, { waitSeconds: o.pollSeconds ?? 1, signal: ctx.signal });
+        const wait = d.closing?.aborted ? 0 : (o.pollSeconds ?? DEFAULT_POLL_SECONDS);
+        r = await d.fetcher.fetch(pos, { waitSeconds: wait, signal: d.closing ? AbortSignal.any([ctx.signal, d.closing]) : ctx.signal });
       } catch (err) {
         throw toConnect(err);
       }
@@ -223,16 +245,50 @@ function parseSecretKey(s: string): { name: string; key: string } {
 
 const msg = (text: string): Response => create(ResponseSchema, { response: { case: 'message', value: create(MessageSchema, { message: text }) } });
 
-/** One log line as SQLFlow's client expects it: tables as head/row, everything else (HTML included) as a message. */
-export function lineResponse(text: string): Response {
+/** SQLFlow's step wrote its output through a 4 KiB buffer, so its server forwarded a longer message in 4 KiB pieces. */
+export const MESSAGE_CHUNK_BYTES = 4096;
+const HTML_PREFIX = 'data:text/html,';
+
+/**
+ * A message as SQLFlow's server sent it: pieces of at most MESSAGE_CHUNK_BYTES of UTF-8, cut between characters,
+ * in order. HTML (`data:text/html,…`, a figure) stays whole: the client renders only a message that starts with
+ * the prefix, so a cut figure would show as its first piece plus pages of base64.
+ */
+export function messagePieces(text: string): string[] {
+  if (text.startsWith(HTML_PREFIX) || Buffer.byteLength(text, 'utf8') <= MESSAGE_CHUNK_BYTES) return [text];
+  const out: string[] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < text.length;) {
+    const cp = text.codePointAt(i)!;
+    const units = cp > 0xffff ? 2 : 1;
+    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (bytes + size > MESSAGE_CHUNK_BYTES) {
+      out.push(text.slice(start, i));
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+    i += units;
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
+function isTableLine(text: string): boolean {
+  const k = parseResponseLine(text)?.kind;
+  return k === 'head' || k === 'row';
+}
+
+/** One log line as SQLFlow's client expects it: tables as head/row, everything else (HTML included) as messages. */
+export function lineResponses(text: string): Response[] {
   const p = parseResponseLine(text);
-  if (p?.kind === 'head') return create(ResponseSchema, { response: { case: 'head', value: create(HeadSchema, { columnNames: p.columns }) } });
+  if (p?.kind === 'head') return [create(ResponseSchema, { response: { case: 'head', value: create(HeadSchema, { columnNames: p.columns }) } })];
   if (p?.kind === 'row') {
     const data = p.data.map((a) => create(AnySchema, { typeUrl: a.typeUrl, value: a.value }));
-    return create(ResponseSchema, { response: { case: 'row', value: create(RowSchema, { data }) } });
+    return [create(ResponseSchema, { response: { case: 'row', value: create(RowSchema, { data }) } })];
   }
-  if (p?.kind === 'message') return msg(p.text);
-  return msg(text);
+  return messagePieces(p?.kind === 'message' ? p.text : text).map(msg);
 }
 
 /** Pure: a v1 Fetch result, from the position's step, to SQLFlow responses and the next step state. */
@@ -268,7 +324,7 @@ export function translate(r: FetchResult, from: FetchPosition, prev: StepState, 
     }
     announce(i);
     for (const t of lines) {
-      responses.push(lineResponse(t));
+      responses.push(...lineResponses(t));
       if (t.trim()) state.last = clip(t);
     }
     // A pod that printed is running, even if the informer has not seen its phase change yet.
@@ -285,10 +341,32 @@ export function translate(r: FetchResult, from: FetchPosition, prev: StepState, 
         state.failure = clip(`${tag(i)} Failed (${exit}): ${done.message || done.phase}${state.last ? `\n${state.last}` : ''}`);
         return { responses, state, eof: false, token: r.token };
       }
-      responses.push(create(ResponseSchema, { response: { case: 'eoe', value: create(EndOfExecutionSchema, { sql: statements[i] ?? '' }) } }));
+      const eoe = create(ResponseSchema, { response: { case: 'eoe', value: create(EndOfExecutionSchema, { sql: statements[i] ?? '' }) } });
       state.phase = '';
       state.last = '';
-      if (r.eof && i === last) break;
+      if (r.eof && i === last) {
+        responses.push(eoe);
+        break;
+      }
+      // The next step often prints before Argo records this one's end. When all that was read of it is plain
+      // lines (no table, which must follow this eoe), they go now, before the eoe: the client shows messages as
+      // they come and only closes this step's table at the eoe, so nothing waits for another call and its sleep.
+      const following = i + 1;
+      const nextLines = byStep.get(following) ?? [];
+      const carry = nextLines.length > 0 && last === following && !finished.has(following) && !r.message && !r.eof && nextLines.every((t) => !isTableLine(t));
+      if (carry) {
+        announce(following);
+        for (const t of nextLines) {
+          responses.push(...lineResponses(t));
+          if (t.trim()) state.last = clip(t);
+        }
+        // A step that printed is running (its end, if already recorded, is reported once, when it is drained).
+        responses.push(msg(`${tag(following)} Status: Running`));
+        state.phase = 'Running';
+        responses.push(eoe);
+        return { responses, state, eof: false, token: r.token };
+      }
+      responses.push(eoe);
       // The 0.15.0 client stops reading a FetchResponse at its first eoe: answer one step per call, and continue
       // the next call at the start of the next step (its lines read here are not sent, so they come then, once).
       delivered += lines.length;

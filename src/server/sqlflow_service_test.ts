@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { decodeToken, encodeToken, START_CURSOR, type FetchPosition } from '../api/token.ts';
 import type { FetchResult, StepInfo } from '../fetch/fetch.ts';
 import type { Response } from '../gen/proto/sqlflow_pb.ts';
-import { lineResponse, translate } from './sqlflow_service.ts';
+import { lineResponses, MESSAGE_CHUNK_BYTES, messagePieces, translate } from './sqlflow_service.ts';
 import {
   decodeState, encodeState, fetchKeyMatches, formatJobId, hashFetchKey, newFetchKey, parseJobId, SQLFlowIdError, START_STATE,
 } from './sqlflow_ids.ts';
@@ -58,7 +58,7 @@ describe('translate', () => {
 
   test('one step per answer: after an eoe the next call starts at the next step (its lines here are not sent)', () => {
     const r = translate(result({
-      lines: [{ step: 0, text: 'a' }, { step: 1, text: 'b' }], step: info(1, 'Running'), finishedSteps: [info(0, 'Succeeded')],
+      lines: [{ step: 0, text: 'a' }, { step: 1, text: 'head:<column_names:"b" > ' }], step: info(1, 'Running'), finishedSteps: [info(0, 'Succeeded')],
     }), pos(0, 4), START_STATE, stmts);
     assert.deepEqual(show(r.responses), ['SQLFlow Step: [1/2] Execute Code: SELECT 1', 'a', 'SQLFlow Step: [1/2] Status: Succeeded', 'eoe']);
     assert.equal(r.eof, false);
@@ -66,6 +66,21 @@ describe('translate', () => {
     assert.equal(next.step, 1);
     assert.deepEqual(next.cursor, START_CURSOR);
     assert.equal(next.lines, 5);
+  });
+
+  test('the next step\'s plain lines read with this step\'s end go before its eoe, live, and the call continues after them', () => {
+    const r = translate(result({
+      lines: [{ step: 0, text: 'a' }, { step: 1, text: 'epoch 1' }, { step: 1, text: 'epoch 2' }], step: info(1, 'Running'), finishedSteps: [info(0, 'Succeeded')],
+    }), pos(0, 4), START_STATE, stmts);
+    assert.deepEqual(show(r.responses), [
+      'SQLFlow Step: [1/2] Execute Code: SELECT 1', 'a', 'SQLFlow Step: [1/2] Status: Succeeded',
+      'SQLFlow Step: [2/2] Execute Code: SELECT 2', 'epoch 1', 'epoch 2', 'SQLFlow Step: [2/2] Status: Running', 'eoe',
+    ]);
+    assert.equal(r.token, encodeToken(pos(0, 9)), 'the v1 token: after every line sent');
+    assert.deepEqual({ announced: r.state.announced, phase: r.state.phase, last: r.state.last }, { announced: 1, phase: 'Running', last: 'epoch 2' });
+    // The next call goes on in step 2 without announcing it again.
+    const r2 = translate(result({ lines: [{ step: 1, text: 'epoch 3' }], step: info(1, 'Running'), position: pos(1, 9) }), pos(1, 9), r.state, stmts);
+    assert.deepEqual(show(r2.responses), ['epoch 3']);
   });
 
   test('last step drained with eof: eoe and eof together', () => {
@@ -89,11 +104,26 @@ describe('translate', () => {
   });
 
   test('lines: head/row as tables with the Any bytes unchanged, message lines unwrapped, HTML passed through', () => {
-    const head = lineResponse('head:<column_names:"a" > ');
-    assert.equal(head.response.case, 'head');
-    const row = lineResponse('row:<data:<type_url:"type.googleapis.com/google.protobuf.Int32Value" value:"\\010\\002" > > ');
-    assert.ok(row.response.case === 'row');
-    if (row.response.case === 'row') assert.deepEqual([...row.response.value.data[0]!.value], [8, 2]);
-    assert.deepEqual(show([lineResponse('message:<message:"boom" > '), lineResponse('data:text/html,<div>x</div>')]), ['boom', 'data:text/html,<div>x</div>']);
+    const [head] = lineResponses('head:<column_names:"a" > ');
+    assert.equal(head!.response.case, 'head');
+    const [row] = lineResponses('row:<data:<type_url:"type.googleapis.com/google.protobuf.Int32Value" value:"\\010\\002" > > ');
+    assert.ok(row!.response.case === 'row');
+    if (row!.response.case === 'row') assert.deepEqual([...row!.response.value.data[0]!.value], [8, 2]);
+    assert.deepEqual(show([...lineResponses('message:<message:"boom" > '), ...lineResponses('data:text/html,<div>x</div>')]), ['boom', 'data:text/html,<div>x</div>']);
+  });
+
+  test('a message over 4 KiB goes as 4 KiB pieces, in order, cut between characters; a figure stays whole', () => {
+    const text = `${'a'.repeat(4095)}é${'b'.repeat(4096)}€😀c`;
+    const pieces = messagePieces(text);
+    assert.equal(pieces.join(''), text);
+    assert.ok(pieces.every((p) => Buffer.byteLength(p, 'utf8') <= MESSAGE_CHUNK_BYTES), pieces.map((p) => Buffer.byteLength(p)).join());
+    assert.equal(pieces[0], 'a'.repeat(4095), 'the 2-byte é does not fit the first piece');
+    assert.deepEqual(messagePieces('x'.repeat(4096)), ['x'.repeat(4096)]);
+    assert.equal(messagePieces('x'.repeat(4097)).length, 2);
+    const figure = `data:text/html,<div><img src="data:image/png;base64,${'A'.repeat(20_000)}"/></div>`;
+    assert.deepEqual(messagePieces(figure), [figure]);
+    // Through the translation: an error message line from the step is unwrapped, then cut.
+    const long = 'e'.repeat(10_000);
+    assert.deepEqual(show(lineResponses(`message:<message:"${long}" > `)), ['e'.repeat(4096), 'e'.repeat(4096), 'e'.repeat(1808)]);
   });
 });

@@ -2,11 +2,9 @@
 // venv (scripts/sqlflow-client-venv.sh), against the operator's API on the local stack (control plane, local Argo
 // running steps as real processes — test/fixtures/table_step.sh prints tables as SQLFlow steps do).
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { installWorkflowCrd, startLocalArgo, type LocalArgo } from '../../testenv/argo/index.ts';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
@@ -22,6 +20,7 @@ import type { Io } from '../../src/cli/io.ts';
 import { SQLFlow } from '../../src/gen/proto/sqlflow_pb.ts';
 import { SQLFlowService } from '../../src/gen/sqlflow/v1/sqlflow_pb.ts';
 import { createNamespace } from './harness.ts';
+import { clientPython, drive as driveClient, type Outcome } from '../support/sqlflow_client.ts';
 
 const NS = 'notebooks';
 const STEP = JSON.stringify(['sh', join(ROOT, 'test', 'fixtures', 'table_step.sh')]);
@@ -44,7 +43,7 @@ async function saToken(name: string): Promise<string> {
 }
 
 before(async () => {
-  python = (await promisify(execFile)('bash', [join(ROOT, 'scripts', 'sqlflow-client-venv.sh')], { maxBuffer: 1 << 20 })).stdout.trim();
+  python = await clientPython();
   cp = await startControlPlane();
   admin = cp.kubeConfig();
   const sa = await installOperator(cp);
@@ -79,41 +78,8 @@ after(async () => {
   clearInterval(keepAlive);
 });
 
-interface Outcome {
-  logs: { log: string; t: number }[];
-  html: string[];
-  fetches: number[];
-  tables?: { columns: string[]; rows: unknown[][] }[];
-  error?: string;
-  details?: string;
-}
-
-/** Runs the Python client on `program`; resolves with what it logged (with arrival times) and returned. */
 function drive(mode: 'execute' | 'magic', program: string, env: Record<string, string>): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [join(ROOT, 'test', 'sqlflow_client', 'drive.py'), mode], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SQLFLOW_SERVER: `127.0.0.1:${apiPort}`, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const o: Outcome = { logs: [], html: [], fetches: [] };
-      for (const line of out.split('\n').filter(Boolean)) {
-        const j = JSON.parse(line) as Record<string, unknown>;
-        if ('log' in j) o.logs.push(j as { log: string; t: number });
-        else if ('html' in j) o.html.push(String(j.html));
-        else if ('fetch' in j) o.fetches.push(Number(j.fetch));
-        else Object.assign(o, j);
-      }
-      if (!o.tables && !o.error) reject(new Error(`the client exited ${code} with neither tables nor an error:\n${err}\n${out}`));
-      else resolve(o);
-    });
-    child.stdin.end(program);
-  });
+  return driveClient(python, `127.0.0.1:${apiPort}`, mode, program, env);
 }
 
 const IRIS_ROW_1 = [6.4, 2.8, 5.6, 2.2, 2, 'setosa'];
@@ -144,11 +110,12 @@ describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
     const epochs = o.logs.filter((l) => l.log.startsWith('epoch '));
     assert.equal(epochs.length, 8);
     const printedLast = Number(/ at (\S+)$/.exec(epochs[7]!.log)![1]);
-    assert.ok(epochs[0]!.t < printedLast, `epoch 1 arrived at ${epochs[0]!.t}, after epoch 8 was printed at ${printedLast}`);
+    assert.ok(epochs[0]!.t < printedLast, `epoch 1 arrived at ${epochs[0]!.t}, after epoch 8 was printed at ${printedLast}; arrivals:\n${o.logs.map((l) => `${l.t.toFixed(2)} ${l.log.slice(0, 80)}`).join('\n')}\nFetch calls: ${o.fetches.map((f) => f.toFixed(2)).join(' ')}`);
     // Figures for the report (not assertions): print-to-client latency of the training lines, Fetch calls per minute.
     const lat = epochs.map((l) => l.t - Number(/ at (\S+)$/.exec(l.log)![1])).sort((a, b) => a - b);
     const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!.toFixed(2);
     const span = (o.fetches.at(-1)! - o.fetches[0]!) / 60;
+    if (process.env.SQLFLOW_CLIENT_TIMELINE) t.diagnostic(`arrivals:\n${o.logs.map((l) => `${l.t.toFixed(2)} ${l.log.slice(0, 80)}`).join('\n')}\nFetch calls: ${o.fetches.map((f) => f.toFixed(2)).join(' ')}`);
     t.diagnostic(`training-line latency p50 ${q(0.5)} s, max ${q(0.99)} s over ${lat.length}; ${o.fetches.length} Fetch calls, ${(o.fetches.length / span).toFixed(1)}/min`);
     // Every line once, in order.
     assert.deepEqual(epochs.map((l) => l.log.split(':')[0]), [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `epoch ${i}`));
@@ -161,6 +128,8 @@ describe('proto.SQLFlow with the sqlflow 0.15.0 Python client', () => {
     assert.ok(!JSON.stringify(wf.items).includes('s3cret'), 'no credential in the Workflow');
     const secret = await admin.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: NS, name: `${job.metadata.name}-datasource` });
     assert.equal(secret.metadata?.ownerReferences?.[0]?.uid, job.metadata.uid);
+    // Created held until its Secret existed, then released (the operator made its Workflow only after that).
+    assert.equal((job.metadata as { annotations?: Record<string, string> }).annotations?.['sqlflow.org/hold'], undefined);
     await assertNoForbidden(op);
   });
 

@@ -8,6 +8,8 @@ import { startControlPlane, type ControlPlane } from '../../testenv/controlplane
 import { installWorkflowCrd } from '../../testenv/argo/crd.ts';
 import { startLocalArgo } from '../../testenv/argo/index.ts';
 import { assertNoForbidden, installOperator, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
+import { HOLD_ANNOTATION } from '../../src/api/hold.ts';
+import { patchOptions } from '../../src/kube/patch.ts';
 import { Jobs } from '../support/jobs.ts';
 import { until } from '../support/http.ts';
 
@@ -70,6 +72,24 @@ describe('SQLFlowJob lifecycle', () => {
     const wide = await cp.kubectl(['get', 'sfj', 'three', '-o', 'wide']);
     assert.match(wide.stdout, /MESSAGE/);
     assert.match(wide.stdout, /3 steps succeeded/);
+  });
+
+  it('a held job (sqlflow.org/hold, as proto.SQLFlow\'s Run creates one before its datasource Secret) gets its Workflow only once released', async () => {
+    await jobs.api.createNamespacedCustomObject({
+      group: 'sqlflow.org', version: 'v1alpha1', plural: 'sqlflowjobs', namespace: 'default',
+      body: { apiVersion: 'sqlflow.org/v1alpha1', kind: 'SQLFlowJob', metadata: { name: 'held', annotations: { [HOLD_ANNOTATION]: 'its datasource Secret held-datasource' } }, spec: { sql: 'SELECT 1;' } },
+    });
+    // The reconcile that wrote this message is the one that did not create the Workflow; while the annotation
+    // stays, every later one decides the same.
+    const held = await jobs.waitFor('held', 'the hold shown', (j) => /waiting for its datasource Secret held-datasource/.test(j.status?.message ?? ''));
+    assert.equal(held.status!.phase, 'Pending');
+    assert.equal(held.status!.workflowName, undefined);
+    assert.equal(held.status!.conditions!.find((c) => c.type === 'Reconciling')?.reason, 'Held');
+    assert.deepEqual(await jobs.workflows('sqlflow.org/job=held'), []);
+    await jobs.api.patchNamespacedCustomObject({ group: 'sqlflow.org', version: 'v1alpha1', plural: 'sqlflowjobs', namespace: 'default', name: 'held', body: { metadata: { annotations: { [HOLD_ANNOTATION]: null } } } }, patchOptions('merge'));
+    const done = await jobs.phase('held', 'Succeeded');
+    assert.equal((await jobs.workflows('sqlflow.org/job=held')).length, 1);
+    assert.equal(done.status!.progress, '1/1');
   });
 
   it('a failing step fails the job with the step, its exit code and message', async () => {
