@@ -152,9 +152,9 @@ class ServerBackend implements Backend {
 
 function fromPbStep(s: PbStep): StepInfo {
   return {
-    // The API does not say whether the count is final; show it as given.
-    index: s.index, count: s.count, countKnown: true, name: s.name, nodeID: s.nodeId, phase: s.phase,
+    index: s.index, count: s.count, name: s.name, nodeID: s.nodeId, phase: s.phase, ...(s.countKnown ? { countKnown: true } : {}),
     ...(s.podName ? { podName: s.podName } : {}), ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}), ...(s.message ? { message: s.message } : {}),
+    ...(s.waiting ? { waiting: s.waiting } : {}),
   };
 }
 

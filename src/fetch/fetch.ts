@@ -14,6 +14,7 @@ import { jobPhaseOf } from '../workflow/phase.ts';
 import {
   NODE_ID_ANNOTATION, nodeDone, plannedStepCount, WORKFLOW_LABEL, workflowCompleted, workflowSteps, type PodLike, type Step,
 } from '../workflow/observe.ts';
+import { podWaitReason, type PodWaitView } from '../workflow/podwait.ts';
 import type { ReaderCache } from './cache.ts';
 import type { ParsedLine } from './cursor.ts';
 import { PodLogError } from './podlog.ts';
@@ -58,6 +59,8 @@ export interface StepInfo {
   phase: string;
   exitCode?: number;
   message?: string;
+  /** Why a Pending step's pod is not running yet (workflow/podwait.ts); unset when it runs or has no pod. */
+  waiting?: string;
 }
 
 export interface FetchResult {
@@ -469,6 +472,10 @@ function stepInfo(step: Step, st: JobState): StepInfo {
   if (step.podName) info.podName = step.podName;
   if (step.exitCode !== undefined) info.exitCode = step.exitCode;
   if (step.message) info.message = step.message;
+  if (step.phase === 'Pending') {
+    const pod = st.pods.find((p) => p.metadata?.annotations?.[NODE_ID_ANNOTATION] === step.nodeID);
+    if (pod) info.waiting = podWaitReason({ name: pod.metadata?.name ?? '', ...(pod.status as Omit<PodWaitView, 'name'> | undefined) });
+  }
   return info;
 }
 

@@ -196,7 +196,7 @@ function kubeError(err: unknown, what: string): ConnectError {
 function toStep(s: StepInfo) {
   return create(StepInfoSchema, {
     index: s.index, count: s.count, name: s.name, nodeId: s.nodeID, podName: s.podName ?? '', phase: s.phase,
-    ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}), message: s.message ?? '',
+    ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}), message: s.message ?? '', countKnown: s.countKnown ?? false, waiting: s.waiting ?? '',
   });
 }
 
