@@ -14,6 +14,8 @@ export interface InterleavedResult extends Omit<FetchResult, 'position'> {
   position: InterleavedPosition;
 }
 
+type Keyed = FetchedLine & { key: string };
+
 const moved = (r: FetchResult) => r.lines.length > 0 || r.finishedSteps.length > 0 || r.eof;
 
 /** The program-order position of one step of an interleaved position. */
@@ -29,7 +31,8 @@ export async function fetchInterleaved(f: Fetcher, start: InterleavedPosition, o
   const pos: InterleavedPosition = { ...start, open: new Map([...start.open].map(([i, o]) => [i, { nodeID: o.nodeID, cursor: { ...o.cursor } }])), done: new Set(start.done) };
   const maxBytes = Math.max(1, Math.floor(opts.maxBytes ?? DEFAULT_MAX_BYTES));
   const deadline = Date.now() + Math.min(MAX_WAIT_SECONDS, Math.max(0, opts.waitSeconds ?? 0)) * 1000;
-  const lines: (FetchedLine & { key: string })[] = [];
+  /** One run of lines per read, each in its step's own order. */
+  const lines: Keyed[][] = [];
   const finishedSteps: StepInfo[] = [];
   const messages: string[] = [];
   let jobPhase = 'Pending';
@@ -98,8 +101,7 @@ export async function fetchInterleaved(f: Fetcher, start: InterleavedPosition, o
     if (lines.length > 0 || finishedSteps.length > 0 || Date.now() >= deadline) break;
   }
   normalize(pos);
-  // Merge by time: a notice (no timestamp) keeps the time of its step's line before it.
-  const ordered = lines.map((l, n) => ({ l, n })).sort((a, b) => (a.l.key < b.l.key ? -1 : a.l.key > b.l.key ? 1 : a.n - b.n)).map(({ l }) => {
+  const ordered = merge(lines).map((l) => {
     const out: FetchedLine = { step: l.step, text: l.text };
     if (opts.timestamps && l.time) out.time = l.time;
     if (l.notice) out.notice = true;
@@ -113,12 +115,15 @@ export async function fetchInterleaved(f: Fetcher, start: InterleavedPosition, o
 }
 
 /** Takes one step's read into the interleaved position. */
-function absorb(pos: InterleavedPosition, step: number, r: FetchResult, lines: (FetchedLine & { key: string })[], finished: StepInfo[], messages: string[]): void {
+function absorb(pos: InterleavedPosition, step: number, r: FetchResult, lines: Keyed[][], finished: StepInfo[], messages: string[]): void {
   let key = '';
+  const run: Keyed[] = [];
   for (const l of r.lines) {
+    // A notice (no timestamp) keeps the time of its step's line before it.
     if (l.time) key = timeKey(l.time);
-    lines.push({ ...l, key });
+    run.push({ ...l, key });
   }
+  if (run.length > 0) lines.push(run);
   pos.lines += r.lines.length;
   if (r.workflow && !pos.workflow) pos.workflow = r.workflow;
   finished.push(...r.finishedSteps);
@@ -136,4 +141,22 @@ function absorb(pos: InterleavedPosition, step: number, r: FetchResult, lines: (
 function timeKey(t: string): string {
   const m = /^([^.]*?)(?:\.(\d+))?Z$/.exec(t);
   return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z` : t;
+}
+
+/**
+ * Merges the runs by time, never reordering a run: a step's own lines keep the order of its log even where their
+ * timestamps do not (runtimes stamp stdout and stderr apart, see cursor.ts).
+ */
+function merge(runs: Keyed[][]): Keyed[] {
+  const at = runs.map(() => 0);
+  const out: Keyed[] = [];
+  for (;;) {
+    let best = -1;
+    for (let r = 0; r < runs.length; r++) {
+      const l = runs[r]![at[r]!];
+      if (l && (best < 0 || l.key < runs[best]![at[best]!]!.key)) best = r;
+    }
+    if (best < 0) return out;
+    out.push(runs[best]![at[best]!++]!);
+  }
 }
