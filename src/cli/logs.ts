@@ -14,6 +14,8 @@ Flags:
       --token TOKEN             continue from a fetch token (from run, or a previous logs)
       --resume                  start from the job's status.logs record instead of the beginning
       --timestamps              prefix each line with its timestamp
+      --interleave              print concurrent steps' lines as they come, each labelled "[step-N] "
+                                (default: program order, unlabelled; -o text is not aligned then)
   -o, --output text|json        text: result tables aligned; json: JSON Lines (unset: aligned on a terminal, raw lines into a pipe)
 ${CONNECTION_HELP}  -h, --help                    show this help
 `;
@@ -24,7 +26,7 @@ export const logs: Subcommand = async (argv, io) => {
     parsed = parseArgs({
       args: [...argv], allowPositionals: true, strict: true,
       options: {
-        follow: { type: 'boolean', short: 'f' }, token: { type: 'string' }, resume: { type: 'boolean' }, timestamps: { type: 'boolean' }, output: { type: 'string', short: 'o' },
+        follow: { type: 'boolean', short: 'f' }, token: { type: 'string' }, resume: { type: 'boolean' }, timestamps: { type: 'boolean' }, interleave: { type: 'boolean' }, output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' }, ...CONNECTION_FLAGS,
       },
     });
@@ -55,7 +57,7 @@ export const logs: Subcommand = async (argv, io) => {
   try {
     const from: FetchFrom = v.token ? { token: v.token } : { name: name!, from: v.resume ? 'record' : 'beginning' };
     const live = io === processIo && process.stderr.isTTY === true && v.follow === true;
-    const out = await streamLogs(b, from, io, { follow: v.follow ?? false, timestamps: v.timestamps ?? false, live, tables });
+    const out = await streamLogs(b, from, io, { follow: v.follow ?? false, timestamps: v.timestamps ?? false, live, tables, interleave: v.interleave ?? false });
     if (!out.eof) {
       io.stderr(`sqlflow: job ${out.jobPhase}; continue with: sqlflow logs --token ${out.token}\n`);
       return EXIT_OK;

@@ -5,10 +5,10 @@ import { createClient, type Client, ConnectError } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { isFinished } from '../api/job.ts';
-import { decodeToken } from '../api/token.ts';
-import { SQLFlowClient } from '../client/index.ts';
+import { tokenJob } from '../api/interleave_token.ts';
+import { SQLFlowClient, type FetchResult } from '../client/index.ts';
 import type { JobSummary, RunSpec } from '../client/jobs.ts';
-import type { FetchResult, StepInfo } from '../fetch/fetch.ts';
+import type { StepInfo } from '../fetch/fetch.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 import { SQLFlowService, type FetchResponse, type Job as PbJob, type StepInfo as PbStep } from '../gen/sqlflow/v1/sqlflow_pb.ts';
 import { processIo, UsageError, type Io } from './io.ts';
@@ -27,10 +27,18 @@ export interface FetchView {
 
 export type FetchFrom = { token: string } | { name: string; from: 'record' | 'beginning' };
 
+export interface FetchFlags {
+  waitSeconds: number;
+  timestamps: boolean;
+  maxBytes?: number;
+  /** Concurrent steps' lines as they come (an "i1." token); a program-order token switches over exactly. */
+  interleave?: boolean;
+}
+
 export interface Backend {
   namespace: string;
   run(spec: RunSpec): Promise<{ job: JobSummary; token: string }>;
-  fetch(from: FetchFrom, o: { waitSeconds: number; timestamps: boolean; maxBytes?: number }): Promise<FetchView>;
+  fetch(from: FetchFrom, o: FetchFlags): Promise<FetchView>;
   get(name: string, namespace?: string): Promise<JobSummary>;
   list(): Promise<JobSummary[]>;
   cancel(name: string): Promise<JobSummary>;
@@ -70,12 +78,12 @@ export function openBackend(f: ConnectionFlags, env: NodeJS.ProcessEnv = process
     namespace: client.namespace,
     run: async (spec) => {
       const job = spec.sql !== undefined
-        ? await client.run(spec.sql, { namespace: spec.namespace, ...(spec.name ? { name: spec.name } : {}), ...(spec.datasource ? { datasource: spec.datasource } : {}), ...(spec.image ? { image: spec.image } : {}) })
+        ? await client.run(spec.sql, { namespace: spec.namespace, ...(spec.name ? { name: spec.name } : {}), ...(spec.datasource ? { datasource: spec.datasource } : {}), ...(spec.image ? { image: spec.image } : {}), ...(spec.schedule ? { schedule: spec.schedule } : {}), ...(spec.parallelism ? { parallelism: spec.parallelism } : {}) })
         : await client.submit(spec.workflow ?? '', { namespace: spec.namespace, ...(spec.name ? { name: spec.name } : {}) });
       return { job: await client.get(job.name, job.namespace), token: job.token };
     },
     fetch: async (from, o) => {
-      const opts = { waitSeconds: o.waitSeconds, timestamps: o.timestamps, ...(o.maxBytes ? { maxBytes: o.maxBytes } : {}) };
+      const opts = { waitSeconds: o.waitSeconds, timestamps: o.timestamps, ...(o.maxBytes ? { maxBytes: o.maxBytes } : {}), ...(o.interleave ? { interleave: true } : {}) };
       const r: FetchResult = 'token' in from ? await client.fetch(from.token, opts) : await client.fetchJob(from.name, { ...opts, from: from.from });
       return r;
     },
@@ -119,14 +127,15 @@ class ServerBackend implements Backend {
     const r = await this.client.run({
       namespace: spec.namespace, name: spec.name ?? '', program, image: spec.image ?? '',
       datasourceSecret: spec.datasource ? `${spec.datasource.name}:${spec.datasource.key}` : '', waitSeconds: 30,
+      schedule: spec.schedule ?? '', parallelism: spec.parallelism ?? 0,
     }, { headers: this.headers });
     return { job: fromPbJob(r.job), token: r.token };
   }
 
-  async fetch(from: FetchFrom, o: { waitSeconds: number; timestamps: boolean; maxBytes?: number }): Promise<FetchView> {
+  async fetch(from: FetchFrom, o: FetchFlags): Promise<FetchView> {
     const r = await this.client.fetch({
       ...('token' in from ? { token: from.token } : { job: { namespace: this.namespace, name: from.name }, fromBeginning: from.from === 'beginning' }),
-      waitSeconds: o.waitSeconds, timestamps: o.timestamps, maxBytes: o.maxBytes ?? 0,
+      waitSeconds: o.waitSeconds, timestamps: o.timestamps, maxBytes: o.maxBytes ?? 0, interleave: o.interleave ?? false,
     }, { headers: this.headers, timeoutMs: (o.waitSeconds + 30) * 1000 });
     return fromPbFetch(r);
   }
@@ -152,9 +161,9 @@ class ServerBackend implements Backend {
 
 function fromPbStep(s: PbStep): StepInfo {
   return {
-    // The API does not say whether the count is final; show it as given.
-    index: s.index, count: s.count, countKnown: true, name: s.name, nodeID: s.nodeId, phase: s.phase,
+    index: s.index, count: s.count, name: s.name, nodeID: s.nodeId, phase: s.phase, ...(s.countKnown ? { countKnown: true } : {}),
     ...(s.podName ? { podName: s.podName } : {}), ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}), ...(s.message ? { message: s.message } : {}),
+    ...(s.waiting ? { waiting: s.waiting } : {}),
   };
 }
 
@@ -194,6 +203,16 @@ export interface StreamOptions {
   waitNoticeMs?: number;
   /** Tables the steps print: aligned (terminal), json (JSON Lines for every line) or raw lines (default). */
   tables?: TableMode;
+  /**
+   * Concurrent steps' lines as they come, each labelled "[step-N] " (json: its "step" field) — tables are not
+   * aligned then, as another step's line may cut into one. Default: program order, unlabelled.
+   */
+  interleave?: boolean;
+}
+
+/** The label of an interleaved line: the step's 1-based number, as a program's step names go (step-1, step-2, …). */
+export function interleavedLine(l: { step: number; text: string; time?: string }): string {
+  return `[step-${l.step + 1}] ${l.time ? `${l.time} ` : ''}${l.text}\n`;
 }
 
 function defaultWaitNoticeMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -254,7 +273,7 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
     for (;;) {
       // Long-poll, but come back when a wait notice falls due.
       const untilNotice = notice === '' ? Math.ceil((lastMove + noticeMs - Date.now()) / 1000) : 20;
-      const v = await b.fetch(cur, { waitSeconds: o.follow ? Math.max(0, Math.min(20, untilNotice)) : 0, timestamps: o.timestamps });
+      const v = await b.fetch(cur, { waitSeconds: o.follow ? Math.max(0, Math.min(20, untilNotice)) : 0, timestamps: o.timestamps, ...(o.interleave ? { interleave: true } : {}) });
       for (const s of [...v.finishedSteps, ...(v.step ? [v.step] : [])]) seen = Math.max(seen, s.index + 1);
       last = v;
       token = v.token;
@@ -263,6 +282,13 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
       // A step's end is reported after its own lines and before the next step's.
       let printed = 0;
       const printUpTo = (step: number) => {
+        if (o.interleave) {
+          // Lines come in time order, not by step: all of them, before the steps' ends.
+          const rest = v.lines.slice(printed);
+          if (rest.length > 0) io.stdout(view.mode === 'json' ? view.render(rest) : rest.map(interleavedLine).join(''));
+          printed = v.lines.length;
+          return;
+        }
         let end = printed;
         while (end < v.lines.length && v.lines[end]!.step <= step) end++;
         if (end > printed) io.stdout(view.render(v.lines.slice(printed, end)));
@@ -298,7 +324,7 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
         // The operator writes the job's phase right after the workflow completes; give it a moment.
         for (let i = 0; i < 50 && !isFinished(phase as never); i++) {
           await new Promise((r) => setTimeout(r, 200));
-          const p = decodeToken(v.token);
+          const p = tokenJob(v.token);
           phase = (await b.get(p.job, p.namespace)).phase;
         }
         return { eof: true, token, jobPhase: phase, failed: failed || phase !== 'Succeeded' };
@@ -318,7 +344,7 @@ export async function streamLogs(b: Backend, from: FetchFrom, io: Io, o: StreamO
 /** What the follow loop waits for (waiting.ts), from the job and the current step's pod; undefined on any doubt. */
 async function explainWait(b: Backend, v: FetchView, seen: number): Promise<string | undefined> {
   try {
-    const p = decodeToken(v.token);
+    const p = tokenJob(v.token);
     const job = await b.get(p.job, p.namespace);
     const pod = v.step?.phase === 'Pending' && v.step.podName ? await b.pod(p.namespace, v.step.podName).catch(() => undefined) : undefined;
     return waitingText({ job, step: v.step, pod, stepsSeen: seen });

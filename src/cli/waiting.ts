@@ -3,20 +3,9 @@
 // only ever carries log lines.
 import type { JobSummary } from '../client/jobs.ts';
 import type { StepInfo } from '../fetch/fetch.ts';
+import { podWaitReason, type PodWaitView } from '../workflow/podwait.ts';
 
-/** The part of a Pod's status that says why it is not running yet. */
-export interface PodWaitView {
-  name: string;
-  phase?: string;
-  conditions?: { type: string; status: string; reason?: string; message?: string }[];
-  initContainerStatuses?: ContainerWaitView[];
-  containerStatuses?: ContainerWaitView[];
-}
-
-export interface ContainerWaitView {
-  name: string;
-  state?: { waiting?: { reason?: string; message?: string }; running?: unknown; terminated?: unknown };
-}
+export { podWaitReason, type ContainerWaitView, type PodWaitView } from '../workflow/podwait.ts';
 
 /**
  * "step 2/5 name", with the count never below the steps already seen and "?" while it is not final (a raw workflow
@@ -25,17 +14,6 @@ export interface ContainerWaitView {
 export function stepLabel(s: StepInfo, seen: number): string {
   const count = s.countKnown ? String(Math.max(s.count, seen, s.index + 1)) : '?';
   return `step ${s.index + 1}/${count}${s.name ? ` ${s.name}` : ''}`;
-}
-
-/** Why a Pending pod is not running: a waiting container's reason and message, else its scheduling condition. */
-export function podWaitReason(p: PodWaitView): string {
-  for (const c of [...(p.initContainerStatuses ?? []), ...(p.containerStatuses ?? [])]) {
-    const w = c.state?.waiting;
-    if (w?.reason) return `container ${c.name} ${w.reason}${w.message ? `: ${w.message}` : ''}`;
-  }
-  const sched = p.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
-  if (sched) return `not scheduled${sched.reason ? ` (${sched.reason})` : ''}${sched.message ? `: ${sched.message}` : ''}`;
-  return p.phase === 'Pending' || !p.phase ? 'not started by its node yet' : p.phase;
 }
 
 export interface WaitFacts {
@@ -63,6 +41,8 @@ export function waitingText(f: WaitFacts): string | undefined {
   if (s.phase !== 'Pending') return undefined;
   const label = stepLabel(s, f.stepsSeen);
   if (!s.nodeID) return `waiting for Argo to create ${label}`;
+  // Through --server the pod is not readable, but the Fetch core said why it waits.
+  if (!f.pod && s.waiting) return `${label} is Pending: pod ${s.podName ?? '(unnamed)'} ${s.waiting}`;
   if (!f.pod) return `${label} is Pending${s.podName ? `, pod ${s.podName}` : ', no pod yet'}`;
   return `${label} is Pending: pod ${f.pod.name} ${podWaitReason(f.pod)}`;
 }

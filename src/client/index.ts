@@ -7,15 +7,29 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { isFinished } from '../api/job.ts';
 import { decodeToken, encodeToken, START_CURSOR, type FetchPosition } from '../api/token.ts';
 import { ReaderCache } from '../fetch/cache.ts';
-import { Fetcher, type FetchOptions, type FetchResult } from '../fetch/fetch.ts';
+import { Fetcher, type FetchOptions as CoreFetchOptions, type FetchResult as OrderedFetchResult } from '../fetch/fetch.ts';
+import { fetchInterleaved, type InterleavedResult } from '../fetch/interleave.ts';
+import { decodeInterleaved, encodeInterleaved, fromPosition, isInterleavedToken } from '../api/interleave_token.ts';
 import { JobSource } from '../fetch/source.ts';
 import { StatusRecorder } from '../fetch/status.ts';
 import { currentNamespace, loadKubeConfig } from '../kube/client.ts';
 import { type Logger, silentLogger } from '../kube/logger.ts';
 import { checkProgram } from '../sql/parse.ts';
+import type { ScheduleKind } from '../workflow/options.ts';
 import { cancelJob, createJob, getJob, listJobs, summarize, type JobSummary, type RunSpec } from './jobs.ts';
 
 export { RunSpecError, type JobSummary, type RunSpec } from './jobs.ts';
+
+export interface FetchOptions extends Omit<CoreFetchOptions, 'oneStep'> {
+  /**
+   * Interleave the live output of steps running at once, each line with its step (FetchedLine.step), instead of
+   * program order. The token returned keeps the mode ("i1." tokens); a program-order token switches exactly.
+   */
+  interleave?: boolean;
+}
+
+/** Program order (position: one step's cursor) or interleaved (position: every running step's cursor). */
+export type FetchResult = OrderedFetchResult | InterleavedResult;
 
 export interface ClientOptions {
   /** A ready KubeConfig; else loaded like kubectl (--kubeconfig, $KUBECONFIG, in-cluster, ~/.kube/config). */
@@ -39,6 +53,10 @@ export interface RunOptions extends SubmitOptions {
   /** Secret key with the datasource connection string. */
   datasource?: { name: string; key: string };
   image?: string;
+  /** Sequential (the default: one statement after another) or DAG (independent statements at once). */
+  schedule?: ScheduleKind;
+  /** Most step pods running at once; unset: no limit. */
+  parallelism?: number;
 }
 
 /** A submitted job: the original SQLFlow's Job{id, namespace}, plus what Fetch needs. */
@@ -89,20 +107,30 @@ export class SQLFlowClient {
     if (opts.name) spec.name = opts.name;
     if (opts.datasource) spec.datasource = opts.datasource;
     if (opts.image) spec.image = opts.image;
+    if (opts.schedule !== undefined) spec.schedule = opts.schedule;
+    if (opts.parallelism !== undefined) spec.parallelism = opts.parallelism;
     return this.start(spec, opts.waitSeconds);
   }
 
   /** The next lines after the token's position, and the token to continue with. */
   async fetch(token: string, opts: FetchOptions = {}): Promise<FetchResult> {
+    const { interleave, ...o } = opts;
+    if (isInterleavedToken(token)) {
+      const ip = decodeInterleaved(token);
+      return fetchInterleaved(await this.fetcher(ip.namespace, ip.job), ip, o);
+    }
     const pos = decodeToken(token);
-    return (await this.fetcher(pos.namespace, pos.job)).fetch(pos, opts);
+    const f = await this.fetcher(pos.namespace, pos.job);
+    return interleave ? fetchInterleaved(f, fromPosition(pos), o) : f.fetch(pos, o);
   }
 
   /** Fetch a job by name: from its status.logs record ('record', the default) or from the beginning. */
   async fetchJob(name: string, opts: FetchOptions & { namespace?: string; from?: 'record' | 'beginning' } = {}): Promise<FetchResult> {
     const ns = opts.namespace ?? this.namespace;
     const f = await this.fetcher(ns, name);
-    return f.fetch(f.startPosition(ns, name, opts.from ?? 'record'), opts);
+    const { interleave, from, namespace: _ns, ...o } = opts;
+    const pos = f.startPosition(ns, name, from ?? 'record');
+    return interleave ? fetchInterleaved(f, fromPosition(pos), o) : f.fetch(pos, o);
   }
 
   /** Every response until eof (long polls of waitSeconds, default 20). */
@@ -116,10 +144,11 @@ export class SQLFlowClient {
   }
 
   /** The start token of a job by name (from the beginning, or from its status.logs record). */
-  async tokenFor(name: string, opts: { namespace?: string; from?: 'record' | 'beginning' } = {}): Promise<string> {
+  async tokenFor(name: string, opts: { namespace?: string; from?: 'record' | 'beginning'; interleave?: boolean } = {}): Promise<string> {
     const ns = opts.namespace ?? this.namespace;
     const f = await this.fetcher(ns, name);
-    return encodeToken(f.startPosition(ns, name, opts.from ?? 'beginning'));
+    const pos = f.startPosition(ns, name, opts.from ?? 'beginning');
+    return opts.interleave ? encodeInterleaved(fromPosition(pos)) : encodeToken(pos);
   }
 
   async get(name: string, namespace = this.namespace): Promise<JobSummary> {

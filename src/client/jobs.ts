@@ -6,6 +6,7 @@ import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type SQLFlowJob } from '../a
 import { patchCustomObject } from '../kube/patch.ts';
 import { workflowSteps, type ArgoWorkflowLike, type PodLike } from '../workflow/observe.ts';
 import type { StepInfo } from '../fetch/fetch.ts';
+import { SCHEDULES, type ScheduleKind } from '../workflow/options.ts';
 
 export interface RunSpec {
   namespace: string;
@@ -18,6 +19,10 @@ export interface RunSpec {
   /** Secret key holding the datasource connection string. */
   datasource?: { name: string; key: string };
   image?: string;
+  /** A program's schedule (spec.schedule): Sequential (the default) or DAG. Refused for a workflow. */
+  schedule?: ScheduleKind;
+  /** Most step pods running at once (spec.parallelism); unset: no limit. Refused for a workflow (set its own). */
+  parallelism?: number;
 }
 
 export class RunSpecError extends Error {
@@ -74,6 +79,16 @@ export function jobManifest(spec: RunSpec): SQLFlowJob {
   if (spec.workflow !== undefined) body.spec.workflow = parseWorkflow(spec.workflow);
   if (spec.datasource) body.spec.datasource = { secretKeyRef: { name: spec.datasource.name, key: spec.datasource.key } };
   if (spec.image) body.spec.image = spec.image;
+  if (spec.schedule !== undefined) {
+    if (!SCHEDULES.includes(spec.schedule)) throw new RunSpecError(`schedule ${JSON.stringify(spec.schedule)}: expected ${SCHEDULES.join(' or ')}`);
+    if (spec.sql === undefined) throw new RunSpecError('schedule applies to a SQL program; an Argo Workflow keeps its own shape');
+    body.spec.schedule = spec.schedule;
+  }
+  if (spec.parallelism !== undefined) {
+    if (!Number.isSafeInteger(spec.parallelism) || spec.parallelism <= 0) throw new RunSpecError(`parallelism ${spec.parallelism}: expected a positive whole number of pods`);
+    if (spec.sql === undefined) throw new RunSpecError('parallelism applies to a SQL program; set spec.parallelism in the Argo Workflow itself');
+    body.spec.parallelism = spec.parallelism;
+  }
   return body;
 }
 

@@ -14,6 +14,7 @@ import { jobPhaseOf } from '../workflow/phase.ts';
 import {
   NODE_ID_ANNOTATION, nodeDone, plannedStepCount, WORKFLOW_LABEL, workflowCompleted, workflowSteps, type PodLike, type Step,
 } from '../workflow/observe.ts';
+import { podWaitReason, type PodWaitView } from '../workflow/podwait.ts';
 import type { ReaderCache } from './cache.ts';
 import type { ParsedLine } from './cursor.ts';
 import { PodLogError } from './podlog.ts';
@@ -32,6 +33,11 @@ export interface FetchOptions {
   waitSeconds?: number;
   /** Include each line's kubelet timestamp (RFC3339Nano). */
   timestamps?: boolean;
+  /**
+   * Read the token's step only: stop once it is drained (never go on to the next step) and leave status.logs alone.
+   * The interleaved reader (interleave.ts) runs one such read per step that is running at once.
+   */
+  oneStep?: boolean;
   signal?: AbortSignal;
 }
 
@@ -58,6 +64,8 @@ export interface StepInfo {
   phase: string;
   exitCode?: number;
   message?: string;
+  /** Why a Pending step's pod is not running yet (workflow/podwait.ts); unset when it runs or has no pod. */
+  waiting?: string;
 }
 
 export interface FetchResult {
@@ -211,7 +219,7 @@ export class Fetcher {
           pos.workflow = job.status.workflowName;
           continue;
         }
-        const d = this.decide(st, pos);
+        const d = this.decide(st, pos, opts.oneStep === true);
         current = d.kind === 'read' || d.kind === 'skip' ? stepInfo(d.step, st) : d.kind === 'wait' ? currentStep(st, pos) : undefined;
         if (d.kind === 'eof') {
           eof = true;
@@ -225,6 +233,7 @@ export class Fetcher {
         if (d.kind === 'skip') {
           if (d.notice) lines.push({ step: d.step.index, text: d.notice, notice: true });
           this.finishStep(pos, d.step, st, finishedSteps);
+          if (opts.oneStep) break;
           continue;
         }
         if (d.kind === 'read') {
@@ -247,12 +256,13 @@ export class Fetcher {
               lines.push({ step: d.step.index, text: deletedNotice(d.step, st), notice: true });
               this.cacheDropPod(pos.namespace, d.pod.metadata?.name ?? '');
               this.finishStep(pos, d.step, st, finishedSteps);
+              if (opts.oneStep) break;
               continue;
             }
           }
           if (r.drained) {
             this.finishStep(pos, d.step, st, finishedSteps);
-            if (budget > 0) continue;
+            if (budget > 0 && !opts.oneStep) continue;
             break;
           }
           if (r.lines.length > 0) break;
@@ -276,7 +286,7 @@ export class Fetcher {
       opts.signal?.removeEventListener('abort', onAbort);
     }
     if (eof) current = undefined;
-    this.recordProgress(pos, eof, logsRecord);
+    if (!opts.oneStep) this.recordProgress(pos, eof, logsRecord);
     const res: FetchResult = { lines, token: encodeToken(pos), position: pos, eof, jobPhase, workflow: pos.workflow, finishedSteps };
     if (current) res.step = current;
     const failed = finishedSteps.filter((s) => s.phase === 'Failed' || s.phase === 'Error');
@@ -286,7 +296,7 @@ export class Fetcher {
   }
 
   /** What to do at the token's position, from the cached state only. */
-  private decide(st: JobState, pos: FetchPosition): Decision {
+  private decide(st: JobState, pos: FetchPosition, oneStep: boolean): Decision {
     const job = st.job!;
     const phase = job.status?.phase;
     if (!pos.workflow) {
@@ -299,7 +309,8 @@ export class Fetcher {
         : { kind: 'wait' };
     }
     const steps = workflowSteps(wf, st.pods);
-    let step = steps[pos.step];
+    // By index, not position: a DAG's later statement can have its node before an earlier one does.
+    let step = steps.find((s) => s.index === pos.step);
     if (pos.nodeID && step?.nodeID !== pos.nodeID) {
       // Raw workflows index steps by start order; follow the node, not the index.
       const found = steps.find((s) => s.nodeID === pos.nodeID);
@@ -314,7 +325,16 @@ export class Fetcher {
         pos.cursor = { ...START_CURSOR };
       }
     }
-    if (!step) return workflowCompleted(wf) ? { kind: 'eof', workflow: wf } : { kind: 'wait' };
+    if (!step) {
+      if (!workflowCompleted(wf)) return { kind: 'wait' };
+      // A completed DAG may never have made a node for a statement (a failed branch stops before it): go on.
+      const later = oneStep ? undefined : steps.find((s) => s.index > pos.step);
+      if (!later) return { kind: 'eof', workflow: wf };
+      pos.step = later.index;
+      pos.nodeID = '';
+      pos.cursor = { ...START_CURSOR };
+      step = later;
+    }
     if (!pos.nodeID) pos.nodeID = step.nodeID;
     if (step.phase === 'Skipped' || step.phase === 'Omitted') return { kind: 'skip', step };
     const pod = st.pods.find((p) => p.metadata?.annotations?.[NODE_ID_ANNOTATION] === step.nodeID);
@@ -469,13 +489,17 @@ function stepInfo(step: Step, st: JobState): StepInfo {
   if (step.podName) info.podName = step.podName;
   if (step.exitCode !== undefined) info.exitCode = step.exitCode;
   if (step.message) info.message = step.message;
+  if (step.phase === 'Pending') {
+    const pod = st.pods.find((p) => p.metadata?.annotations?.[NODE_ID_ANNOTATION] === step.nodeID);
+    if (pod) info.waiting = podWaitReason({ name: pod.metadata?.name ?? '', ...(pod.status as Omit<PodWaitView, 'name'> | undefined) });
+  }
   return info;
 }
 
 function currentStep(st: JobState, pos: FetchPosition): StepInfo | undefined {
   if (!st.workflow) return undefined;
   const steps = workflowSteps(st.workflow, st.pods);
-  const s = steps[pos.step];
+  const s = steps.find((x) => x.index === pos.step);
   if (s) return stepInfo(s, st);
   // The gap before Argo creates the next node: the step is known only by its index.
   const count = stepCount(st, steps.length);

@@ -6,7 +6,9 @@ import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { decodeToken, encodeToken, START_CURSOR, TokenError, type FetchPosition } from '../api/token.ts';
 import { cancelJob, createJob, getJob, RunSpecError, summarize, type JobSummary, type RunSpec } from '../client/jobs.ts';
 import { FetchError, type FetchResult, type Fetcher, type StepInfo } from '../fetch/fetch.ts';
+import { fetchInterleaved, type InterleavedResult } from '../fetch/interleave.ts';
 import type { JobSource } from '../fetch/source.ts';
+import { decodeInterleaved, fromPosition, isInterleavedToken, type InterleavedPosition } from '../api/interleave_token.ts';
 import { describeError, statusCode } from '../kube/errors.ts';
 import type { Logger } from '../kube/logger.ts';
 import {
@@ -23,6 +25,8 @@ export interface ServiceDeps {
   auth: Authorizer;
   logger: Logger;
 }
+
+type AnyPosition = FetchPosition | InterleavedPosition;
 
 /** How long Follow's internal long polls last before a (possibly empty) response goes out as a heartbeat. */
 const FOLLOW_POLL_SECONDS = 25;
@@ -47,11 +51,13 @@ export function sqlflowService(d: ServiceDeps): ServiceImpl<typeof SQLFlowServic
     }
   }
 
-  async function startPosition(req: FetchRequest, ctx: HandlerContext): Promise<FetchPosition> {
+  /** Where a Fetch starts: a program-order position, or an interleaved one (a token of that kind, or asked for). */
+  async function startPosition(req: FetchRequest, ctx: HandlerContext): Promise<AnyPosition> {
+    const wanted = (pos: FetchPosition): AnyPosition => (req.interleave ? fromPosition(pos) : pos);
     if (req.token) {
-      let pos: FetchPosition;
+      let pos: AnyPosition;
       try {
-        pos = decodeToken(req.token);
+        pos = isInterleavedToken(req.token) ? decodeInterleaved(req.token) : wanted(decodeToken(req.token));
       } catch (err) {
         throw new ConnectError((err as TokenError).message, Code.InvalidArgument);
       }
@@ -63,21 +69,17 @@ export function sqlflowService(d: ServiceDeps): ServiceImpl<typeof SQLFlowServic
     await authorize(ctx, 'get', ref.namespace);
     await jobSummary(ref.namespace, ref.name, ctx.signal);
     try {
-      return d.fetcher.startPosition(ref.namespace, ref.name, req.fromBeginning ? 'beginning' : 'record');
+      return wanted(d.fetcher.startPosition(ref.namespace, ref.name, req.fromBeginning ? 'beginning' : 'record'));
     } catch (err) {
       throw toConnect(err);
     }
   }
 
-  async function fetchOnce(pos: FetchPosition, req: FetchRequest, ctx: HandlerContext, waitSeconds: number): Promise<FetchResponse> {
-    let r: FetchResult;
+  async function fetchOnce(pos: AnyPosition, req: FetchRequest, ctx: HandlerContext, waitSeconds: number): Promise<FetchResponse> {
+    let r: FetchResult | InterleavedResult;
     try {
-      r = await d.fetcher.fetch(pos, {
-        ...(req.maxBytes > 0 ? { maxBytes: req.maxBytes } : {}),
-        waitSeconds,
-        timestamps: req.timestamps,
-        signal: ctx.signal,
-      });
+      const o = { ...(req.maxBytes > 0 ? { maxBytes: req.maxBytes } : {}), waitSeconds, timestamps: req.timestamps, signal: ctx.signal };
+      r = 'low' in pos ? await fetchInterleaved(d.fetcher, pos, o) : await d.fetcher.fetch(pos, o);
     } catch (err) {
       throw toConnect(err);
     }
@@ -99,6 +101,8 @@ export function sqlflowService(d: ServiceDeps): ServiceImpl<typeof SQLFlowServic
         spec.datasource = { name: req.datasourceSecret.slice(0, i), key: req.datasourceSecret.slice(i + 1) };
       }
       if (req.image) spec.image = req.image;
+      if (req.schedule) spec.schedule = req.schedule as RunSpec['schedule'];
+      if (req.parallelism > 0) spec.parallelism = req.parallelism;
       let created;
       try {
         created = await createJob(d.custom, spec);
@@ -144,7 +148,7 @@ export function sqlflowService(d: ServiceDeps): ServiceImpl<typeof SQLFlowServic
         if (ctx.signal.aborted) return;
         yield res;
         if (res.eof) return;
-        pos = decodeToken(res.token);
+        pos = isInterleavedToken(res.token) ? decodeInterleaved(res.token) : decodeToken(res.token);
         // Rights are re-checked (through the short cache) so a revoked caller's stream ends.
         await authorize(ctx, 'get', pos.namespace);
       }
@@ -196,7 +200,7 @@ function kubeError(err: unknown, what: string): ConnectError {
 function toStep(s: StepInfo) {
   return create(StepInfoSchema, {
     index: s.index, count: s.count, name: s.name, nodeId: s.nodeID, podName: s.podName ?? '', phase: s.phase,
-    ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}), message: s.message ?? '',
+    ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}), message: s.message ?? '', countKnown: s.countKnown ?? false, waiting: s.waiting ?? '',
   });
 }
 
@@ -207,7 +211,7 @@ export function toJob(j: JobSummary): Job {
   });
 }
 
-function toFetchResponse(r: FetchResult, job: JobSummary | undefined): FetchResponse {
+function toFetchResponse(r: FetchResult | InterleavedResult, job: JobSummary | undefined): FetchResponse {
   return create(FetchResponseSchema, {
     lines: r.lines.map((l) => create(LogLineSchema, { step: l.step, text: l.text, time: l.time ?? '', notice: l.notice ?? false })),
     token: r.token,

@@ -73,10 +73,18 @@ function trimNode(n: ArgoNode): ArgoNode {
 
 interface PodShape extends KubernetesObject {
   spec?: { nodeName?: string };
-  status?: { phase?: string; containerStatuses?: { name: string; state?: unknown }[] };
+  status?: {
+    phase?: string;
+    containerStatuses?: { name: string; state?: unknown }[];
+    initContainerStatuses?: { name: string; state?: unknown }[];
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
 }
 
-/** A step pod: its node, phase and container states (Fetch and the step exit codes read nothing else). */
+/**
+ * A step pod: its node, phase and container states (Fetch and the step exit codes read nothing else), and an
+ * unscheduled pod's PodScheduled condition (why a Pending step waits: workflow/podwait.ts).
+ */
 export function trimPod<T extends KubernetesObject>(o: T): T {
   const p = o as unknown as PodShape;
   const out: PodShape = { apiVersion: p.apiVersion, kind: p.kind, metadata: trimMetadata(p.metadata) };
@@ -85,6 +93,9 @@ export function trimPod<T extends KubernetesObject>(o: T): T {
     const status: NonNullable<PodShape['status']> = {};
     if (p.status.phase !== undefined) status.phase = p.status.phase;
     if (p.status.containerStatuses) status.containerStatuses = p.status.containerStatuses.map((c) => ({ name: c.name, state: c.state }));
+    if (p.status.initContainerStatuses) status.initContainerStatuses = p.status.initContainerStatuses.map((c) => ({ name: c.name, state: c.state }));
+    const unscheduled = p.status.conditions?.filter((c) => c.type === 'PodScheduled' && c.status === 'False');
+    if (unscheduled?.length) status.conditions = unscheduled;
     out.status = status;
   }
   return out as unknown as T;

@@ -11,6 +11,11 @@ import { installWorkflowCrd } from '../../testenv/argo/crd.ts';
 import { startLocalArgo } from '../../testenv/argo/index.ts';
 import { assertNoForbidden, installOperator, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
 import { SQLFlowClient } from '../../src/client/index.ts';
+import { main } from '../../src/cli/main.ts';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { SQLFlowService } from '../../src/gen/sqlflow/v1/sqlflow_pb.ts';
+import { startApiServer } from '../../src/server/index.ts';
 import { Jobs } from '../support/jobs.ts';
 
 let cp: ControlPlane;
@@ -115,6 +120,51 @@ describe('SQLFlowJob with spec.schedule: DAG', () => {
     const wf = (await jobs.workflows('sqlflow.org/job=dag-par'))[0] as unknown as { spec: { parallelism?: number; templates: { dag?: { tasks: { depends?: string }[] } }[] } };
     assert.equal(wf.spec.parallelism, 1);
     assert.ok(wf.spec.templates[0]!.dag!.tasks.every((t) => t.depends === undefined), 'the three are independent');
+  });
+
+  it('sqlflow run --schedule DAG --parallelism 2 --follow --interleave: the spec is set; concurrent lines come labelled, each once', async () => {
+    const d = join(dir, 'cli');
+    // As in the first test, the two steps finish only when they run at once.
+    const sql = [
+      `CREATE TABLE a AS SELECT '@say:one-start @touch:${d}-1 @wait:${d}-2 @say:one-end' AS x FROM src`,
+      `CREATE TABLE b AS SELECT '@say:two-start @wait:${d}-1 @touch:${d}-2 @say:two-end' AS x FROM src`,
+    ].join(';\n');
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), readStdin: async () => sql, readFile: async () => sql };
+    const code = await main(['run', '-', '--name', 'dag-cli', '--schedule', 'DAG', '--parallelism', '2', '--follow', '--interleave', '--kubeconfig', cp.kubeconfigPath, '-n', 'default'], io);
+    assert.equal(code, 0, err.join(''));
+    const j = await jobs.get('dag-cli');
+    assert.equal(j.spec.schedule, 'DAG');
+    assert.equal(j.spec.parallelism, 2);
+    const lines = out.join('').split('\n').filter(Boolean);
+    assert.deepEqual(lines.filter((l) => l.startsWith('[step-1] ')), ['[step-1] one-start', '[step-1] one-end']);
+    assert.deepEqual(lines.filter((l) => l.startsWith('[step-2] ')), ['[step-2] two-start', '[step-2] two-end']);
+    assert.equal(lines.length, 4, `every line labelled, each once:\n${out.join('')}`);
+    // A Workflow keeps its own shape.
+    const wfIo = { ...io, stdout: () => {}, stderr: (t: string) => err.push(t) };
+    assert.equal(await main(['run', 'x.yaml', '--schedule', 'DAG', '--kubeconfig', cp.kubeconfigPath], wfIo), 2);
+    assert.match(err.join(''), /--schedule and --parallelism apply to a SQL program/);
+  });
+
+  it('the v1 Run request sets schedule and parallelism; a bad schedule is refused naming it', async () => {
+    const server = await startApiServer({ kc: cp.kubeConfig(), port: 0, host: '127.0.0.1', auth: 'none' });
+    try {
+      const api = createClient(SQLFlowService, createConnectTransport({ baseUrl: `http://127.0.0.1:${server.port}`, httpVersion: '1.1' }));
+      const r = await api.run({ namespace: 'default', name: 'dag-v1', program: { case: 'sql', value: 'SELECT 1 FROM a; SELECT 2 FROM b' }, schedule: 'DAG', parallelism: 3, waitSeconds: 30 });
+      assert.equal(r.job?.name, 'dag-v1');
+      const j = await jobs.phase('dag-v1', 'Succeeded', 150_000);
+      assert.equal(j.spec.schedule, 'DAG');
+      assert.equal(j.spec.parallelism, 3);
+      const wf = (await jobs.workflows('sqlflow.org/job=dag-v1'))[0] as unknown as { spec: { parallelism?: number; templates: { dag?: unknown }[] } };
+      assert.equal(wf.spec.parallelism, 3);
+      assert.ok(wf.spec.templates[0]!.dag, 'a DAG Workflow');
+      const bad = await api.run({ namespace: 'default', program: { case: 'sql', value: 'SELECT 1' }, schedule: 'Parallel' }).then(() => undefined, (e) => ConnectError.from(e));
+      assert.equal(bad?.code, Code.InvalidArgument);
+      assert.match(bad!.rawMessage, /schedule "Parallel": expected DAG or Sequential/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('cancel terminates a DAG job', async () => {

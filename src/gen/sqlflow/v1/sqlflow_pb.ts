@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sqlflow/v1/sqlflow.proto.
  */
 export const file_sqlflow_v1_sqlflow: GenFile = /*@__PURE__*/
-  fileDesc("ChhzcWxmbG93L3YxL3NxbGZsb3cucHJvdG8SCnNxbGZsb3cudjEioAEKClJ1blJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSDQoDc3FsGAMgASgJSAASFwoNd29ya2Zsb3dfeWFtbBgEIAEoCUgAEhkKEWRhdGFzb3VyY2Vfc2VjcmV0GAUgASgJEg0KBWltYWdlGAYgASgJEhQKDHdhaXRfc2Vjb25kcxgHIAEoAUIJCgdwcm9ncmFtIjoKC1J1blJlc3BvbnNlEhwKA2pvYhgBIAEoCzIPLnNxbGZsb3cudjEuSm9iEg0KBXRva2VuGAIgASgJIpMBCgxGZXRjaFJlcXVlc3QSDQoFdG9rZW4YASABKAkSHwoDam9iGAIgASgLMhIuc3FsZmxvdy52MS5Kb2JSZWYSFgoOZnJvbV9iZWdpbm5pbmcYAyABKAgSEQoJbWF4X2J5dGVzGAQgASgNEhQKDHdhaXRfc2Vjb25kcxgFIAEoARISCgp0aW1lc3RhbXBzGAYgASgIIikKBkpvYlJlZhIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCSJDCgdMb2dMaW5lEgwKBHN0ZXAYASABKA0SDAoEdGV4dBgCIAEoCRIMCgR0aW1lGAMgASgJEg4KBm5vdGljZRgEIAEoCCKfAQoIU3RlcEluZm8SDQoFaW5kZXgYASABKA0SDQoFY291bnQYAiABKA0SDAoEbmFtZRgDIAEoCRIPCgdub2RlX2lkGAQgASgJEhAKCHBvZF9uYW1lGAUgASgJEg0KBXBoYXNlGAYgASgJEhYKCWV4aXRfY29kZRgHIAEoBUgAiAEBEg8KB21lc3NhZ2UYCCABKAlCDAoKX2V4aXRfY29kZSKGAgoNRmV0Y2hSZXNwb25zZRIiCgVsaW5lcxgBIAMoCzITLnNxbGZsb3cudjEuTG9nTGluZRINCgV0b2tlbhgCIAEoCRILCgNlb2YYAyABKAgSEQoJam9iX3BoYXNlGAQgASgJEiIKBHN0ZXAYBSABKAsyFC5zcWxmbG93LnYxLlN0ZXBJbmZvEiwKDmZpbmlzaGVkX3N0ZXBzGAYgAygLMhQuc3FsZmxvdy52MS5TdGVwSW5mbxIPCgdtZXNzYWdlGAcgASgJEhwKA2pvYhgIIAEoCzIPLnNxbGZsb3cudjEuSm9iEiEKBnRhYmxlcxgJIAMoCzIRLnNxbGZsb3cudjEuVGFibGUiXQoFVGFibGUSDAoEc3RlcBgBIAEoDRIPCgdjb2x1bW5zGAIgAygJEiIKBHJvd3MYAyADKAsyFC5zcWxmbG93LnYxLlRhYmxlUm93EhEKCWNvbnRpbnVlZBgEIAEoCCIrCghUYWJsZVJvdxIfCgVjZWxscxgBIAMoCzIQLnNxbGZsb3cudjEuQ2VsbCKcAQoEQ2VsbBIOCgRudWxsGAEgASgISAASDgoEYm9vbBgCIAEoCEgAEg8KBWludDY0GAMgASgDSAASEAoGdWludDY0GAQgASgESAASEAoGZG91YmxlGAUgASgBSAASEAoGc3RyaW5nGAYgASgJSAASDwoFYnl0ZXMYByABKAxIABITCgl0aW1lc3RhbXAYCCABKAlIAEIHCgV2YWx1ZSLtAQoDSm9iEhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEgsKA3VpZBgDIAEoCRIQCgh3b3JrZmxvdxgEIAEoCRINCgVwaGFzZRgFIAEoCRIPCgdtZXNzYWdlGAYgASgJEhAKCHByb2dyZXNzGAcgASgJEhIKCnN0ZXBfY291bnQYCCABKA0SIwoFc3RlcHMYCSADKAsyFC5zcWxmbG93LnYxLlN0ZXBJbmZvEhIKCmNyZWF0ZWRfYXQYCiABKAkSEgoKc3RhcnRlZF9hdBgLIAEoCRITCgtmaW5pc2hlZF9hdBgMIAEoCSItCgpHZXRSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJIisKC0dldFJlc3BvbnNlEhwKA2pvYhgBIAEoCzIPLnNxbGZsb3cudjEuSm9iIjAKDUNhbmNlbFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkiLgoOQ2FuY2VsUmVzcG9uc2USHAoDam9iGAEgASgLMg8uc3FsZmxvdy52MS5Kb2IywAIKDlNRTEZsb3dTZXJ2aWNlEjYKA1J1bhIWLnNxbGZsb3cudjEuUnVuUmVxdWVzdBoXLnNxbGZsb3cudjEuUnVuUmVzcG9uc2USPAoFRmV0Y2gSGC5zcWxmbG93LnYxLkZldGNoUmVxdWVzdBoZLnNxbGZsb3cudjEuRmV0Y2hSZXNwb25zZRI/CgZGb2xsb3cSGC5zcWxmbG93LnYxLkZldGNoUmVxdWVzdBoZLnNxbGZsb3cudjEuRmV0Y2hSZXNwb25zZTABEjYKA0dldBIWLnNxbGZsb3cudjEuR2V0UmVxdWVzdBoXLnNxbGZsb3cudjEuR2V0UmVzcG9uc2USPwoGQ2FuY2VsEhkuc3FsZmxvdy52MS5DYW5jZWxSZXF1ZXN0Ghouc3FsZmxvdy52MS5DYW5jZWxSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChhzcWxmbG93L3YxL3NxbGZsb3cucHJvdG8SCnNxbGZsb3cudjEixwEKClJ1blJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSDQoDc3FsGAMgASgJSAASFwoNd29ya2Zsb3dfeWFtbBgEIAEoCUgAEhkKEWRhdGFzb3VyY2Vfc2VjcmV0GAUgASgJEg0KBWltYWdlGAYgASgJEhQKDHdhaXRfc2Vjb25kcxgHIAEoARIQCghzY2hlZHVsZRgIIAEoCRITCgtwYXJhbGxlbGlzbRgJIAEoDUIJCgdwcm9ncmFtIjoKC1J1blJlc3BvbnNlEhwKA2pvYhgBIAEoCzIPLnNxbGZsb3cudjEuSm9iEg0KBXRva2VuGAIgASgJIqcBCgxGZXRjaFJlcXVlc3QSDQoFdG9rZW4YASABKAkSHwoDam9iGAIgASgLMhIuc3FsZmxvdy52MS5Kb2JSZWYSFgoOZnJvbV9iZWdpbm5pbmcYAyABKAgSEQoJbWF4X2J5dGVzGAQgASgNEhQKDHdhaXRfc2Vjb25kcxgFIAEoARISCgp0aW1lc3RhbXBzGAYgASgIEhIKCmludGVybGVhdmUYByABKAgiKQoGSm9iUmVmEhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJIkMKB0xvZ0xpbmUSDAoEc3RlcBgBIAEoDRIMCgR0ZXh0GAIgASgJEgwKBHRpbWUYAyABKAkSDgoGbm90aWNlGAQgASgIIsUBCghTdGVwSW5mbxINCgVpbmRleBgBIAEoDRINCgVjb3VudBgCIAEoDRIMCgRuYW1lGAMgASgJEg8KB25vZGVfaWQYBCABKAkSEAoIcG9kX25hbWUYBSABKAkSDQoFcGhhc2UYBiABKAkSFgoJZXhpdF9jb2RlGAcgASgFSACIAQESDwoHbWVzc2FnZRgIIAEoCRITCgtjb3VudF9rbm93bhgJIAEoCBIPCgd3YWl0aW5nGAogASgJQgwKCl9leGl0X2NvZGUihgIKDUZldGNoUmVzcG9uc2USIgoFbGluZXMYASADKAsyEy5zcWxmbG93LnYxLkxvZ0xpbmUSDQoFdG9rZW4YAiABKAkSCwoDZW9mGAMgASgIEhEKCWpvYl9waGFzZRgEIAEoCRIiCgRzdGVwGAUgASgLMhQuc3FsZmxvdy52MS5TdGVwSW5mbxIsCg5maW5pc2hlZF9zdGVwcxgGIAMoCzIULnNxbGZsb3cudjEuU3RlcEluZm8SDwoHbWVzc2FnZRgHIAEoCRIcCgNqb2IYCCABKAsyDy5zcWxmbG93LnYxLkpvYhIhCgZ0YWJsZXMYCSADKAsyES5zcWxmbG93LnYxLlRhYmxlIl0KBVRhYmxlEgwKBHN0ZXAYASABKA0SDwoHY29sdW1ucxgCIAMoCRIiCgRyb3dzGAMgAygLMhQuc3FsZmxvdy52MS5UYWJsZVJvdxIRCgljb250aW51ZWQYBCABKAgiKwoIVGFibGVSb3cSHwoFY2VsbHMYASADKAsyEC5zcWxmbG93LnYxLkNlbGwinAEKBENlbGwSDgoEbnVsbBgBIAEoCEgAEg4KBGJvb2wYAiABKAhIABIPCgVpbnQ2NBgDIAEoA0gAEhAKBnVpbnQ2NBgEIAEoBEgAEhAKBmRvdWJsZRgFIAEoAUgAEhAKBnN0cmluZxgGIAEoCUgAEg8KBWJ5dGVzGAcgASgMSAASEwoJdGltZXN0YW1wGAggASgJSABCBwoFdmFsdWUi7QEKA0pvYhIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCRILCgN1aWQYAyABKAkSEAoId29ya2Zsb3cYBCABKAkSDQoFcGhhc2UYBSABKAkSDwoHbWVzc2FnZRgGIAEoCRIQCghwcm9ncmVzcxgHIAEoCRISCgpzdGVwX2NvdW50GAggASgNEiMKBXN0ZXBzGAkgAygLMhQuc3FsZmxvdy52MS5TdGVwSW5mbxISCgpjcmVhdGVkX2F0GAogASgJEhIKCnN0YXJ0ZWRfYXQYCyABKAkSEwoLZmluaXNoZWRfYXQYDCABKAkiLQoKR2V0UmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCSIrCgtHZXRSZXNwb25zZRIcCgNqb2IYASABKAsyDy5zcWxmbG93LnYxLkpvYiIwCg1DYW5jZWxSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJIi4KDkNhbmNlbFJlc3BvbnNlEhwKA2pvYhgBIAEoCzIPLnNxbGZsb3cudjEuSm9iMsACCg5TUUxGbG93U2VydmljZRI2CgNSdW4SFi5zcWxmbG93LnYxLlJ1blJlcXVlc3QaFy5zcWxmbG93LnYxLlJ1blJlc3BvbnNlEjwKBUZldGNoEhguc3FsZmxvdy52MS5GZXRjaFJlcXVlc3QaGS5zcWxmbG93LnYxLkZldGNoUmVzcG9uc2USPwoGRm9sbG93Ehguc3FsZmxvdy52MS5GZXRjaFJlcXVlc3QaGS5zcWxmbG93LnYxLkZldGNoUmVzcG9uc2UwARI2CgNHZXQSFi5zcWxmbG93LnYxLkdldFJlcXVlc3QaFy5zcWxmbG93LnYxLkdldFJlc3BvbnNlEj8KBkNhbmNlbBIZLnNxbGZsb3cudjEuQ2FuY2VsUmVxdWVzdBoaLnNxbGZsb3cudjEuQ2FuY2VsUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * @generated from message sqlflow.v1.RunRequest
@@ -77,6 +77,21 @@ export type RunRequest = Message<"sqlflow.v1.RunRequest"> & {
    * @generated from field: double wait_seconds = 7;
    */
   waitSeconds: number;
+
+  /**
+   * A program's schedule: "Sequential" (one statement after another) or "DAG" (statements that touch no table or
+   * model in common run at once); empty = the operator's default (Sequential). Ignored for workflow_yaml.
+   *
+   * @generated from field: string schedule = 8;
+   */
+  schedule: string;
+
+  /**
+   * Most step pods running at once (Argo's spec.parallelism); 0 = no limit.
+   *
+   * @generated from field: uint32 parallelism = 9;
+   */
+  parallelism: number;
 };
 
 /**
@@ -152,6 +167,15 @@ export type FetchRequest = Message<"sqlflow.v1.FetchRequest"> & {
    * @generated from field: bool timestamps = 6;
    */
   timestamps: boolean;
+
+  /**
+   * Interleave the live output of steps running at once (a DAG's branches), each line with its step, instead of
+   * program order (a step's lines after all earlier steps' lines). Taken when starting by job; a token remembers
+   * its mode. Every line still comes exactly once; status.logs is not updated by interleaved reads.
+   *
+   * @generated from field: bool interleave = 7;
+   */
+  interleave: boolean;
 };
 
 /**
@@ -264,6 +288,21 @@ export type StepInfo = Message<"sqlflow.v1.StepInfo"> & {
    * @generated from field: string message = 8;
    */
   message: string;
+
+  /**
+   * `count` is final (a program, or a completed workflow), not just the nodes Argo has created so far.
+   *
+   * @generated from field: bool count_known = 9;
+   */
+  countKnown: boolean;
+
+  /**
+   * Why a Pending step's pod is not running yet: a waiting container's reason and message ("container main
+   * ImagePullBackOff: …"), or its scheduling condition; empty when it runs or has no pod.
+   *
+   * @generated from field: string waiting = 10;
+   */
+  waiting: string;
 };
 
 /**
