@@ -18,7 +18,8 @@ import { alive } from './controlplane/processes.ts';
 import { DATASOURCE_SECRET_FLAG, startLocalStack } from './stack.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
-const stateDir = join(root, '.cache', 'cluster');
+// SQLFLOW_CLUSTER_DIR: another state folder (the e2e test's own, so it never stops a developer's cluster).
+const stateDir = process.env.SQLFLOW_CLUSTER_DIR || join(root, '.cache', 'cluster');
 const daemonPid = join(stateDir, 'daemon.pid');
 const readyFile = join(stateDir, 'ready.json');
 
@@ -118,12 +119,15 @@ async function serveRealNode(): Promise<void> {
   const node = await startRealNode({ log: (m) => console.log(m) });
   await writeFile(readyFile, JSON.stringify({ kubeconfig: node.controlPlane.kubeconfigPath, realNode: node.nodeName } satisfies Ready), { mode: 0o600 });
   console.log(`cluster: ready; export KUBECONFIG=${node.controlPlane.kubeconfigPath}`);
+  // The node's processes are detached and unref'd: without this the daemon would exit, and its guardian would stop them.
+  const keepAlive = setInterval(() => {}, 60_000);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await rm(readyFile, { force: true });
     const left = await node.stop();
+    clearInterval(keepAlive);
     console.log(left.length ? `cluster: the machine still differs from before:\n  ${left.join('\n  ')}` : 'cluster: machine restored');
     process.exit(0);
   };

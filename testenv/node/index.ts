@@ -62,7 +62,9 @@ export async function restoreLeftovers(log: (m: string) => void): Promise<string
 }
 
 export async function startRealNode(opts: { log?: (m: string) => void } = {}): Promise<RealNode> {
-  const log = opts.log ?? (() => {});
+  const t0 = Date.now();
+  const say = opts.log ?? (() => {});
+  const log = (m: string) => say(`${m} (+${((Date.now() - t0) / 1000).toFixed(1)}s)`);
   const why = unsupported();
   if (why) throw new Error(why);
   const state = nodeStateDir();
@@ -77,6 +79,7 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
   const stop = async (): Promise<string[]> => {
     if (stopped) return [];
     stopped = true;
+    const s0 = Date.now();
     const kubelet = procs.find((p) => p.name === 'kubelet');
     if (kubelet) await stopProcess(kubelet, 10_000);
     if (containerd) {
@@ -87,6 +90,7 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
     if (bins) await exec(bins['kube-proxy'], ['--cleanup', '--proxy-mode=iptables']);
     await cp?.stop();
     const left = await restoreHost(state, [run], log);
+    say(`real node: stopped and machine restored in ${((Date.now() - s0) / 1000).toFixed(1)}s`);
     await unlock();
     return left;
   };
@@ -110,11 +114,13 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
     log(`real node: egress guard installed; node address ${address}, apiserver ${address}:${apiPort}`);
 
     cp = await startControlPlane({ dir: run, realNode: { address, apiPort }, log });
+    log('real node: control plane ready');
     const admin = cp.kubeconfigPath;
     procs.push(await startProcess(run, 'kube-scheduler', nodeBins['kube-scheduler'], [`--kubeconfig=${admin}`, '--leader-elect=false', '--secure-port=0']));
     const cni = await writeCni(run);
     containerd = await startContainerd(run, cni);
     await importImages(containerd.ctr, images);
+    log('real node: containerd up, images imported');
     const proxy = await startProcess(run, 'kube-proxy', nodeBins['kube-proxy'], [
       // --bind-address gives it the node's address without waiting for the Node object (the kubelet starts later).
       `--kubeconfig=${admin}`, `--hostname-override=${NODE_NAME}`, `--bind-address=${address}`, '--nodeport-addresses=primary',
@@ -127,11 +133,13 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
     // Pods reach the API through the `kubernetes` Service: kube-proxy's rules must exist before the first pod.
     await waitUntil('kube-proxy\'s rules for the kubernetes Service', async () => (await exec('iptables-save', ['-t', 'nat'])).stdout.includes('default/kubernetes:https'), 60_000, proxy.logFile);
 
+    log('real node: kube-proxy synced');
     await guardRules(); // refuse to start the kubelet (hence any pod) without the guard
     const kubelet = await startKubelet(cp, {
       binary: nodeBins.kubelet, runDir: run, nodeName: NODE_NAME, address, port: kubeletPort, healthzPort: kubeletHealthz, containerdSocket: containerd.socket,
     });
     procs.push(kubelet);
+    log('real node: kubelet started');
     const core = cp.kubeConfig().makeApiClient(CoreV1Api);
     await waitUntil('node Ready', async () => {
       const n = await core.readNode({ name: NODE_NAME });
