@@ -146,6 +146,29 @@ if (why) {
       await core.deleteNamespacedPod({ namespace: 'default', name, gracePeriodSeconds: 0 });
     });
 
+    it('routes the service range through kube-proxy: a pod reaches the apiserver at 10.0.0.1:443', async () => {
+      const name = 'busybox-service';
+      // Plain HTTP to a Go TLS server gets a fixed plain-text answer: proof the connection reached the apiserver.
+      await core.createNamespacedPod({
+        namespace: 'default',
+        body: {
+          metadata: { name },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'main', image: BUSYBOX_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', 'echo "to $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"; printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc "$KUBERNETES_SERVICE_HOST" "$KUBERNETES_SERVICE_PORT"'] }],
+          },
+        },
+      });
+      const pod = await until('the service pod to finish', async () => {
+        const p = await core.readNamespacedPod({ namespace: 'default', name });
+        return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p : undefined;
+      }, 120_000, 300);
+      const r = await raw(kc, 'GET', `/api/v1/namespaces/default/pods/${name}/log`);
+      assert.match(r.body, /Client sent an HTTP request to an HTTPS server/, `pod ${pod.status?.phase}, log: ${r.body}`);
+      assert.match(r.body, /^to 10\.0\.0\.1:443\n/, 'the kubelet hands pods the kubernetes Service address');
+      await core.deleteNamespacedPod({ namespace: 'default', name, gracePeriodSeconds: 0 });
+    });
+
     it('down leaves the machine as it found it', async () => {
       const t0 = Date.now();
       const r = await cliCmd('down');

@@ -121,8 +121,15 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
     containerd = await startContainerd(run, cni);
     await importImages(containerd.ctr, images);
     log('real node: containerd up, images imported');
+    await guardRules(); // refuse to start the kubelet (hence any pod) without the guard
+    const kubelet = await startKubelet(cp, {
+      binary: nodeBins.kubelet, runDir: run, nodeName: NODE_NAME, address, port: kubeletPort, healthzPort: kubeletHealthz, containerdSocket: containerd.socket,
+    });
+    procs.push(kubelet);
+    log('real node: kubelet started');
+    // kube-proxy waits up to 30 s for its Node object, so it starts once the kubelet does.
     const proxy = await startProcess(run, 'kube-proxy', nodeBins['kube-proxy'], [
-      // --bind-address gives it the node's address without waiting for the Node object (the kubelet starts later).
+      // --bind-address: the node's address is known here, so kube-proxy need not derive it.
       `--kubeconfig=${admin}`, `--hostname-override=${NODE_NAME}`, `--bind-address=${address}`, '--nodeport-addresses=primary',
       '--proxy-mode=iptables', `--cluster-cidr=${POD_CIDR}`,
       // Zero: leave the machine's conntrack sysctls alone.
@@ -130,21 +137,14 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
       '--iptables-localhost-nodeports=false', `--metrics-bind-address=127.0.0.1:${proxyMetrics}`, `--healthz-bind-address=127.0.0.1:${proxyHealthz}`,
     ]);
     procs.push(proxy);
-    // Pods reach the API through the `kubernetes` Service: kube-proxy's rules must exist before the first pod.
-    await waitUntil('kube-proxy\'s rules for the kubernetes Service', async () => (await exec('iptables-save', ['-t', 'nat'])).stdout.includes('default/kubernetes:https'), 60_000, proxy.logFile);
-
-    log('real node: kube-proxy synced');
-    await guardRules(); // refuse to start the kubelet (hence any pod) without the guard
-    const kubelet = await startKubelet(cp, {
-      binary: nodeBins.kubelet, runDir: run, nodeName: NODE_NAME, address, port: kubeletPort, healthzPort: kubeletHealthz, containerdSocket: containerd.socket,
-    });
-    procs.push(kubelet);
-    log('real node: kubelet started');
     const core = cp.kubeConfig().makeApiClient(CoreV1Api);
     await waitUntil('node Ready', async () => {
       const n = await core.readNode({ name: NODE_NAME });
       return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true && !n.spec?.taints?.length;
     }, 120_000, kubelet.logFile);
+    // Pods reach the API through the `kubernetes` Service: kube-proxy's rules must exist before `up` returns.
+    await waitUntil('kube-proxy\'s rules for the kubernetes Service', async () => (await exec('iptables-save', ['-t', 'nat'])).stdout.includes('default/kubernetes:https'), 60_000, proxy.logFile);
+    log('real node: kube-proxy synced');
     await waitUntil('default ServiceAccount and kube-root-ca.crt', async () => {
       await core.readNamespacedServiceAccount({ namespace: 'default', name: 'default' });
       await core.readNamespacedConfigMap({ namespace: 'default', name: 'kube-root-ca.crt' });
