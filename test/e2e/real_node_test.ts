@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ function run(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ 
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
+    child.stdin.on('error', () => {}); // a command that never reads its input
     child.stdin.end(input ?? '');
   });
 }
@@ -167,6 +168,48 @@ if (why) {
       assert.match(r.body, /Client sent an HTTP request to an HTTPS server/, `pod ${pod.status?.phase}, log: ${r.body}`);
       assert.match(r.body, /^to 10\.0\.0\.1:443\n/, 'the kubelet hands pods the kubernetes Service address');
       await core.deleteNamespacedPod({ namespace: 'default', name, gracePeriodSeconds: 0 });
+    });
+
+    it('drops and counts what a pod sends outside the pod network, before it reaches any device', async () => {
+      // Never off the machine: the target range is routed into a bridge without ports, which can hand a packet to
+      // nobody. The guard must drop the packets before that: its counter rises and the bridge transmits nothing
+      // (not even an ARP request for the target).
+      const dev = 'sqlfe2e0';
+      const target = '198.51.100.7'; // TEST-NET-2, documentation only
+      const ip = (...a: string[]) => run(['ip', ...a], process.env);
+      const txPackets = async () => Number((await run(['cat', `/sys/class/net/${dev}/statistics/tx_packets`], process.env)).stdout.trim());
+      const counted = async () => (await guardRules()).find((r) => r.comment === GUARD_RULES.podEgress)!.packets;
+      assert.equal((await ip('link', 'add', dev, 'type', 'bridge')).code, 0);
+      try {
+        // No IPv6 on it, so the kernel's own link-local chatter does not move its transmit counter.
+        await writeFile(`/proc/sys/net/ipv6/conf/${dev}/disable_ipv6`, '1').catch(() => {});
+        assert.equal((await ip('link', 'set', dev, 'up')).code, 0);
+        assert.equal((await ip('route', 'add', '198.51.100.0/24', 'dev', dev)).code, 0);
+        const [before, txBefore] = [await counted(), await txPackets()];
+        const name = 'busybox-egress';
+        await core.createNamespacedPod({
+          namespace: 'default',
+          body: {
+            metadata: { name },
+            spec: {
+              restartPolicy: 'Never',
+              containers: [{ name: 'main', image: BUSYBOX_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', `nc -w 2 ${target} 80 </dev/null; echo "nc exit $?"`] }],
+            },
+          },
+        });
+        await until('the egress pod to finish', async () => {
+          const p = await core.readNamespacedPod({ namespace: 'default', name });
+          return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p : undefined;
+        }, 120_000, 300);
+        const r = await raw(kc, 'GET', `/api/v1/namespaces/default/pods/${name}/log`);
+        assert.match(r.body, /nc exit [1-9]/, `the connection must fail: ${r.body}`);
+        assert.ok((await counted()) > before, `the guard's "${GUARD_RULES.podEgress}" counter rose`);
+        assert.equal(await txPackets(), txBefore, 'nothing got past the guard to the portless bridge');
+        assert.equal((await ip('neigh', 'show', 'dev', dev)).stdout.trim(), '', 'no neighbour lookup for the target: no packet was routed out');
+        await core.deleteNamespacedPod({ namespace: 'default', name, gracePeriodSeconds: 0 });
+      } finally {
+        await ip('link', 'del', dev); // its route goes with it
+      }
     });
 
     it('down leaves the machine as it found it', async () => {
