@@ -1,8 +1,11 @@
 // buildah with storage of its own (a scratch folder, removed afterwards), so that a build neither
 // reads nor leaves images in the machine's /var/lib/containers, and only the docker-archive tars
 // it writes outlive it. Builds use the host's network (no bridge, no netfilter rules, nothing to
-// restore): their RUN steps reach the package registries as the host does.
-import { mkdir, readFile, rm } from 'node:fs/promises';
+// restore): their RUN steps reach the package registries as the host does, trusting the host's
+// CA bundle, which is mounted over the base's own for RUN steps only (it is in no layer): some
+// machines' egress re-signs TLS with a CA only the host trusts.
+const HOST_CA = '/etc/ssl/certs/ca-certificates.crt';
+import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { check, run } from './exec.ts';
 
@@ -16,6 +19,8 @@ export interface BuildSpec {
   buildArgs?: Record<string, string>;
   /** Bases this build needs (docker-archive tars), loaded into the storage first; FROM names them by the ref inside. */
   bases?: readonly string[];
+  /** Mount the host's CA bundle over the base's (which must have one) in RUN steps. */
+  hostCa?: boolean;
 }
 
 export class Buildah {
@@ -43,8 +48,9 @@ export class Buildah {
   async build(spec: BuildSpec, archive: string): Promise<void> {
     for (const base of spec.bases ?? []) await this.buildah(['pull', '--quiet', `docker-archive:${base}`]);
     const buildArgs = Object.entries(spec.buildArgs ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+    const ca = spec.hostCa && (await access(HOST_CA).then(() => true, () => false)) ? ['--volume', `${HOST_CA}:${HOST_CA}:ro`] : [];
     await this.buildah(['bud', '--pull=never', '--network=host', '--layers=false', '--format=docker', '--file', spec.file,
-      ...buildArgs, '--tag', spec.ref, spec.context], true);
+      ...buildArgs, ...ca, '--tag', spec.ref, spec.context], true);
     await rm(archive, { force: true });
     await this.buildah(['push', '--quiet', spec.ref, `docker-archive:${archive}:${spec.ref}`]);
   }

@@ -34,7 +34,7 @@ export interface Images {
   argo: ArgoBuild;
 }
 
-async function version(): Promise<string> {
+export async function version(): Promise<string> {
   return (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
@@ -48,11 +48,25 @@ async function projectImage(o: { name: string; ref: string; dockerfile: string; 
     log(`images: building ${o.ref} from ${o.dockerfile.slice(ROOT.length + 1)} on ${o.base.ref}`);
     const b = await Buildah.open(join(imagesDir(), `${o.name}.${process.pid}.buildah`), log);
     try {
-      await b.build({ file: o.dockerfile, context: o.context, ref: o.ref, buildArgs, bases: [o.base.archive] }, out);
+      await b.build({ file: o.dockerfile, context: o.context, ref: o.ref, buildArgs, bases: [o.base.archive], hostCa: true }, out);
     } finally {
       await b.close();
     }
   });
+}
+
+/** The operator's image from the project's Dockerfile, on the local Node base. */
+export async function operatorImage(v: string, log: (m: string) => void): Promise<Image> {
+  const ref = `docker.io/local/sqlflow-operator:${v}`;
+  return { name: 'operator', ref, archive: await projectImage({ name: 'sqlflow-operator', ref, dockerfile: join(ROOT, 'Dockerfile'),
+    context: ROOT, baseArg: 'NODE_IMAGE', base: await nodeBase(log), version: v }, log) };
+}
+
+/** The step image from step/Dockerfile, on the local Python base. */
+export async function stepImage(v: string, log: (m: string) => void): Promise<Image> {
+  const ref = `docker.io/local/sqlflow-step:${v}`;
+  return { name: 'step', ref, archive: await projectImage({ name: 'sqlflow-step', ref, dockerfile: join(ROOT, 'step', 'Dockerfile'),
+    context: join(ROOT, 'step'), baseArg: 'PYTHON_IMAGE', base: await pythonBase(log), version: v }, log) };
 }
 
 /**
@@ -69,14 +83,7 @@ export async function ensureImages(log: (m: string) => void = (m) => process.std
     const argo = await argoBinaries(log);
     const images: Image[] = [];
     for (const name of ['argoexec', 'workflow-controller'] as const) images.push({ name, ...(await argoImage(name, argo, log)) });
-    const operatorRef = `docker.io/local/sqlflow-operator:${v}`;
-    images.push({ name: 'operator', ref: operatorRef, archive: await projectImage({
-      name: 'sqlflow-operator', ref: operatorRef, dockerfile: join(ROOT, 'Dockerfile'), context: ROOT,
-      baseArg: 'NODE_IMAGE', base: await nodeBase(log), version: v }, log) });
-    const stepRef = `docker.io/local/sqlflow-step:${v}`;
-    images.push({ name: 'step', ref: stepRef, archive: await projectImage({
-      name: 'sqlflow-step', ref: stepRef, dockerfile: join(ROOT, 'step', 'Dockerfile'), context: join(ROOT, 'step'),
-      baseArg: 'PYTHON_IMAGE', base: await pythonBase(log), version: v }, log) });
+    images.push(await operatorImage(v, log), await stepImage(v, log));
     return { images, argo };
   });
 }
