@@ -41,7 +41,7 @@ export class Buildah {
     // BUILDAH_ISOLATION chroot: no runtime container per RUN step (runc wants cgroups and
     // capabilities a CI VM may lack); the steps are trusted project Dockerfiles.
     const env = { ...process.env, BUILDAH_ISOLATION: 'chroot', STORAGE_DRIVER: 'overlay' };
-    return check('buildah', this.args(rest), { env, log: log ? this.log : undefined });
+    return check('buildah', this.args(rest), { env, log: log ? this.log : undefined, logStdout: log });
   }
 
   /** Builds spec and writes it to `archive` as a docker-archive tagged spec.ref. */

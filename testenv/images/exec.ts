@@ -13,6 +13,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Each stderr line as it comes (long builds show their progress). */
   log?: (line: string) => void;
+  /** Stdout's lines go to log too (buildah prints its build steps there). */
+  logStdout?: boolean;
 }
 
 /** Runs cmd and resolves with its exit code and output, whatever the code. */
@@ -22,7 +24,15 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     let stdout = '';
     let stderr = '';
     let partial = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let partialOut = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const s = d.toString();
+      stdout += s;
+      if (!opts.log || !opts.logStdout) return;
+      const lines = (partialOut + s).split('\n');
+      partialOut = lines.pop()!;
+      for (const l of lines) opts.log(l);
+    });
     child.stderr.on('data', (d: Buffer) => {
       const s = d.toString();
       stderr += s;
@@ -34,6 +44,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     child.on('error', (e) => reject(new Error(`cannot run ${cmd}: ${e.message}`)));
     child.on('close', (code, signal) => {
       if (opts.log && partial) opts.log(partial);
+      if (opts.log && opts.logStdout && partialOut) opts.log(partialOut);
       resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
     });
   });
