@@ -64,7 +64,10 @@ export async function startContainerd(runDir: string, cni: { binDir: string; con
   const overlay = (await exec('grep', ['-qw', 'overlay', '/proc/filesystems'])).code === 0;
   await writeFile(join(dir, 'config.toml'), config(dir, cni, overlay ? 'overlayfs' : 'native'));
   const socket = join(dir, 'containerd.sock');
-  const proc = await startProcess(runDir, 'containerd', '/usr/bin/containerd', ['--config', join(dir, 'config.toml')]);
+  // Every image is imported; a pull (an image missing, a pull policy that is not Never) must not reach a
+  // registry off the machine. Go's HTTP client honours these: the discard port on loopback refuses it.
+  const env = { ...process.env, HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '', http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9', no_proxy: '' };
+  const proc = await startProcess(runDir, 'containerd', '/usr/bin/containerd', ['--config', join(dir, 'config.toml')], env);
   const ctr = ['-a', socket];
   let exited = false;
   void proc.exited.then(() => (exited = true));

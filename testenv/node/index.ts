@@ -40,6 +40,10 @@ export interface RealNode {
   controlPlane: ControlPlane;
   nodeName: string;
   address: string;
+  /** Imports docker-archive tars into the node's containerd (pods use them with imagePullPolicy Never). */
+  importImages(tars: string[]): Promise<void>;
+  /** Gives an imported image another name (e.g. the name a manifest uses). */
+  tagImage(source: string, target: string): Promise<void>;
   /** Stops everything and restores the machine; returns what still differs from before (empty: as found). */
   stop(): Promise<string[]>;
 }
@@ -151,7 +155,16 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
       return true;
     }, 60_000);
     log(`real node: ${NODE_NAME} Ready`);
-    return { controlPlane: cp, nodeName: NODE_NAME, address, stop };
+    const ctr = containerd.ctr;
+    return {
+      controlPlane: cp, nodeName: NODE_NAME, address, stop,
+      importImages: (tars) => importImages(ctr, tars),
+      tagImage: async (source, target) => {
+        await exec('ctr', [...ctr, '-n', 'k8s.io', 'images', 'rm', target]);
+        const r = await exec('ctr', [...ctr, '-n', 'k8s.io', 'images', 'tag', source, target]);
+        if (r.code !== 0) throw new Error(`tagging ${source} as ${target}: ${r.stderr.trim()}`);
+      },
+    };
   } catch (err) {
     const left = await stop().catch((e: Error) => [`stopping failed: ${e.message}`]);
     if (left.length) log(`real node: after the failed start the machine still differs:\n  ${left.join('\n  ')}`);
