@@ -3,7 +3,9 @@
 //   up    start the daemon (or reuse a running one) with the step runtime's datasource (MariaDB
 //         where installed, else SQLite) loaded with the samples; prints export lines for PATH,
 //         KUBECONFIG and SQLFLOW_DATASOURCE. `up --dry-run`: no step runtime (the dry-run step);
-//         `up --sqlite`: SQLite even where MariaDB is installed.
+//         `up --sqlite`: SQLite even where MariaDB is installed. `up --node=real`: instead, a real
+//         node (testenv/node: kubelet + containerd, as root) with its control plane; it changes
+//         machine-wide state, which `down` restores.
 //   down  stop it and every process it started
 //   serve (internal) run in the foreground until SIGTERM
 //   binaries  find or build the control-plane binaries (the test command runs this first)
@@ -16,7 +18,8 @@ import { alive } from './controlplane/processes.ts';
 import { DATASOURCE_SECRET_FLAG, startLocalStack } from './stack.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
-const stateDir = join(root, '.cache', 'cluster');
+// SQLFLOW_CLUSTER_DIR: another state folder (the e2e test's own, so it never stops a developer's cluster).
+const stateDir = process.env.SQLFLOW_CLUSTER_DIR || join(root, '.cache', 'cluster');
 const daemonPid = join(stateDir, 'daemon.pid');
 const readyFile = join(stateDir, 'ready.json');
 
@@ -27,6 +30,7 @@ async function running(): Promise<number | undefined> {
 
 interface Ready {
   kubeconfig: string;
+  realNode?: string;
   datasource?: { kind: string; url: string; secret: string; stepBin: string };
 }
 
@@ -39,10 +43,18 @@ async function ready(): Promise<Ready | undefined> {
 }
 
 async function up(flags: string[]): Promise<void> {
-  const bad = flags.filter((f) => f !== '--dry-run' && f !== '--sqlite');
-  if (bad.length) {
-    console.error(`cluster: unknown flag ${bad.join(' ')}; usage: npm run cluster:up [-- --dry-run | --sqlite]`);
+  const bad = flags.filter((f) => f !== '--dry-run' && f !== '--sqlite' && f !== '--node=real');
+  if (bad.length || (flags.includes('--node=real') && flags.length > 1)) {
+    console.error(`cluster: unknown flag ${bad.join(' ') || flags.join(' ')}; usage: npm run cluster:up [-- --dry-run | --sqlite | --node=real]`);
     process.exit(2);
+  }
+  if (flags.includes('--node=real')) {
+    const { unsupported } = await import('./node/index.ts');
+    const why = unsupported();
+    if (why) {
+      console.error(`cluster: cannot start a real node here: ${why}`);
+      process.exit(1);
+    }
   }
   if ((await running()) && (await ready())) {
     console.log(`cluster: already running (state in ${stateDir})`);
@@ -70,6 +82,9 @@ async function up(flags: string[]): Promise<void> {
   const { resolveBinaries } = await import('./controlplane/binaries.ts');
   const bin = (await resolveBinaries()).kubectl.replace(/\/kubectl$/, '');
   console.log(`export PATH=${bin}:$PATH  # kubectl ${'v1.37.2'}`);
+  if (r.realNode) {
+    console.error(`cluster: real node ${r.realNode} Ready (kubelet + containerd); \`npm run cluster:down\` stops it and restores the machine`);
+  }
   console.log(`export KUBECONFIG=${r.kubeconfig}`);
   if (r.datasource) {
     console.error(`cluster: the step runtime runs on ${r.datasource.kind} (samples loaded; steps find ${r.datasource.stepBin}/step first on PATH); jobs get the datasource with --datasource-secret ${r.datasource.secret}`);
@@ -88,10 +103,40 @@ async function down(quiet = false): Promise<void> {
   // Whatever the daemon could not stop: its children's process groups.
   const { reapStale } = await import('./controlplane/processes.ts');
   await reapStale(stateDir, 'run');
+  // A real node's daemon restores the machine as it stops; if it died first, do it here.
+  const { restoreLeftovers } = await import('./node/index.ts');
+  const left = await restoreLeftovers((m) => console.error(m));
+  if (left.length) {
+    console.error(`cluster: the machine still differs from before the real node started:\n  ${left.join('\n  ')}`);
+    process.exitCode = 1;
+  }
   if (!quiet) console.log(pid ? 'cluster: stopped' : 'cluster: not running');
 }
 
+async function serveRealNode(): Promise<void> {
+  await rm(readyFile, { force: true });
+  const { startRealNode } = await import('./node/index.ts');
+  const node = await startRealNode({ log: (m) => console.log(m) });
+  await writeFile(readyFile, JSON.stringify({ kubeconfig: node.controlPlane.kubeconfigPath, realNode: node.nodeName } satisfies Ready), { mode: 0o600 });
+  console.log(`cluster: ready; export KUBECONFIG=${node.controlPlane.kubeconfigPath}`);
+  // The node's processes are detached and unref'd: without this the daemon would exit, and its guardian would stop them.
+  const keepAlive = setInterval(() => {}, 60_000);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await rm(readyFile, { force: true });
+    const left = await node.stop();
+    clearInterval(keepAlive);
+    console.log(left.length ? `cluster: the machine still differs from before:\n  ${left.join('\n  ')}` : 'cluster: machine restored');
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
 async function serve(flags: string[]): Promise<void> {
+  if (flags.includes('--node=real')) return serveRealNode();
   await rm(readyFile, { force: true });
   await rm(join(stateDir, 'run'), { recursive: true, force: true }); // a fresh cluster each time
   const stack = await startLocalStack({
@@ -122,6 +167,13 @@ else if (cmd === 'binaries') {
   const { resolveBinaries } = await import('./controlplane/binaries.ts');
   const bins = await resolveBinaries();
   console.error(`control plane binaries: ${bins['kube-apiserver'].replace(/\/kube-apiserver$/, '')}`);
+  // Where the e2e tier can run, its node binaries too: a cold build would not fit in a test's timeout.
+  const { unsupported } = await import('./node/host.ts');
+  if (!unsupported()) {
+    const { resolveNodeBinaries, nodeBinariesDir } = await import('./node/binaries.ts');
+    await resolveNodeBinaries((m) => console.error(m));
+    console.error(`node binaries: ${nodeBinariesDir()}`);
+  }
 }
 else {
   console.error('usage: cli.ts up|down|binaries');

@@ -6,7 +6,7 @@
 set -euo pipefail
 dest=${1:?usage: build-binaries.sh DEST}
 here=$(cd "$(dirname "$0")" && pwd)
-kube_version=v1.37.2
+. "$here/kube-ldflags.sh"
 mkdir -p "$(dirname "$dest")"
 exec 9>"$dest.lock"
 flock 9
@@ -16,16 +16,10 @@ tmp="$dest.tmp.$$"
 rm -rf "$tmp"; mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
-major=${kube_version#v}; major=${major%%.*}
-minor=${kube_version#v*.}; minor=${minor%%.*}
-ld="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  ld="$ld -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-done
 start=$(date +%s)
 for cmd in kube-apiserver kube-controller-manager kubectl; do
   echo "build-binaries: building $cmd $kube_version" >&2
-  (cd "$here/kube" && go build -trimpath -ldflags "$ld" -o "$tmp/$cmd" "k8s.io/kubernetes/cmd/$cmd")
+  (cd "$here/kube" && go build -trimpath -ldflags "$kube_ldflags" -o "$tmp/$cmd" "k8s.io/kubernetes/cmd/$cmd")
 done
 echo "build-binaries: building etcd" >&2
 (cd "$here/etcd" && go build -trimpath -ldflags "-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3)

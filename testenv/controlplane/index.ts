@@ -30,8 +30,25 @@ export interface ControlPlaneOptions {
   controllerManager?: boolean;
   /** Write an audit log at Metadata level to `<dir>/audit.log`. */
   audit?: boolean;
+  /**
+   * Serve a real node (testenv/node) instead of the fake kubelet: the apiserver listens on
+   * and advertises the machine's own address (pods reach it there and through the
+   * `kubernetes` Service), authorizes Node,RBAC with NodeRestriction, runs ServiceAccount
+   * admission, and kcm adds the controllers pods and nodes need. Implies `kubelet: false`.
+   */
+  realNode?: RealNodeFlags;
   log?: (msg: string) => void;
 }
+
+export interface RealNodeFlags {
+  /** This machine's own address (read at start, never fixed). */
+  address: string;
+  /** The apiserver's port, chosen by the caller so it can guard it before anything listens. */
+  apiPort: number;
+}
+
+/** kcm's controllers for a real node, beyond the fast tier's: kube-root-ca.crt for every pod's API volume, node taints, Deployments, Service endpoints. */
+const REAL_NODE_CONTROLLERS = ['root-ca-certificate-publisher-controller', 'node-lifecycle-controller', 'deployment-controller', 'replicaset-controller', 'endpointslice-controller'];
 
 export interface RunResult {
   code: number;
@@ -45,6 +62,8 @@ export interface ControlPlane {
   kubeconfigPath: string;
   caFile: string;
   binaries: Binaries;
+  /** The cluster's certificate authority (the real node issues its kubelet's certificates from it). */
+  ca: CertAuthority;
   kubelet: FakeKubelet | undefined;
   auditLog: string | undefined;
   /** A fresh admin KubeConfig (system:masters). */
@@ -115,13 +134,15 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   try {
     const pki = join(dir, 'pki');
     const ca = await CertAuthority.create(pki);
-    const serving = await ca.serving('apiserver');
+    const real = opts.realNode;
+    // In-cluster clients dial the `kubernetes` Service (10.0.0.1) and its DNS names.
+    const serving = await ca.serving('apiserver', real ? [real.address, '10.0.0.1', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'] : []);
     const admin = await ca.client('admin', 'admin', ['system:masters']);
     const kubeletTls = await ca.serving('kubelet');
     const kubeletClient = await ca.client('apiserver-kubelet-client', 'kube-apiserver-kubelet-client', ['system:masters']);
     const sa = await serviceAccountKeys(pki);
 
-    const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), real?.apiPort ?? (await freePort())];
     log(`control plane: etcd on ${etcdPort}, kube-apiserver on ${apiPort}`);
     const etcd = await startProcess(dir, 'etcd', binaries.etcd, [
       '--name=local', `--data-dir=${join(dir, 'etcd')}`, '--unsafe-no-fsync=true',
@@ -132,16 +153,21 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     procs.push(etcd);
     await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`).then((r) => r.ok).catch(() => false)), etcd, 30_000);
 
-    const server = `https://127.0.0.1:${apiPort}`;
+    const host = real?.address ?? '127.0.0.1';
+    const server = `https://${host}:${apiPort}`;
     const apiArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`, `--cert-dir=${join(dir, 'apiserver-certs')}`,
       `--tls-cert-file=${serving.cert}`, `--tls-private-key-file=${serving.key}`,
-      `--secure-port=${apiPort}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
-      '--service-cluster-ip-range=10.0.0.0/24', '--allow-privileged=true', '--disable-admission-plugins=ServiceAccount',
-      '--authorization-mode=RBAC', `--client-ca-file=${ca.cert}`,
+      `--secure-port=${apiPort}`, `--bind-address=${host}`, `--advertise-address=${host}`,
+      '--service-cluster-ip-range=10.0.0.0/24', '--allow-privileged=true', `--client-ca-file=${ca.cert}`,
       `--service-account-issuer=${server}/`, `--service-account-key-file=${sa.pub}`, `--service-account-signing-key-file=${sa.key}`,
-      '--endpoint-reconciler-type=none', '--kubelet-preferred-address-types=InternalIP',
+      '--kubelet-preferred-address-types=InternalIP',
       `--kubelet-client-certificate=${kubeletClient.cert}`, `--kubelet-client-key=${kubeletClient.key}`,
+      ...(real
+        // The default endpoint reconciler publishes address:apiPort as the `kubernetes` Service's endpoint.
+        ? ['--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction', `--kubelet-certificate-authority=${ca.cert}`]
+        // Loopback is no valid endpoint, and without pods nothing needs ServiceAccount admission.
+        : ['--authorization-mode=RBAC', '--disable-admission-plugins=ServiceAccount', '--endpoint-reconciler-type=none']),
     ];
     let auditLog: string | undefined;
     if (opts.audit) {
@@ -157,8 +183,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const kubeconfigPath = await writeKubeconfig(join(dir, 'admin.kubeconfig'), server, ca.cert, { name: 'admin', ...admin });
     if (opts.controllerManager !== false) {
       procs.push(await startProcess(dir, 'kube-controller-manager', binaries['kube-controller-manager'], [
-        `--kubeconfig=${kubeconfigPath}`, '--controllers=garbage-collector-controller,namespace-controller,serviceaccount-controller',
+        `--kubeconfig=${kubeconfigPath}`,
+        `--controllers=${['garbage-collector-controller', 'namespace-controller', 'serviceaccount-controller', ...(real ? REAL_NODE_CONTROLLERS : [])].join(',')}`,
         '--leader-elect=false', '--use-service-account-credentials=false', '--secure-port=0',
+        ...(real ? [`--root-ca-file=${ca.cert}`] : []),
       ]));
     }
     const makeKc = () => {
@@ -166,11 +194,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       kc.loadFromFile(kubeconfigPath);
       return kc;
     };
-    if (opts.kubelet !== false) kubelet = await startFakeKubelet(makeKc(), kubeletTls);
+    if (opts.kubelet !== false && !real) kubelet = await startFakeKubelet(makeKc(), kubeletTls);
 
     let users = 0;
     const cp: ControlPlane = {
-      dir, server, kubeconfigPath, caFile: ca.cert, binaries, kubelet, auditLog,
+      dir, server, kubeconfigPath, caFile: ca.cert, binaries, ca, kubelet, auditLog,
       kubeConfig: makeKc,
       userKubeconfig: async (user, groups = []) => {
         const pair = await ca.client(`user-${++users}`, user, groups);

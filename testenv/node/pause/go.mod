@@ -1,0 +1,3 @@
+module sqlflow-operator/testenv/node/pause
+
+go 1.26.0
