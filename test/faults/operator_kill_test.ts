@@ -49,11 +49,12 @@ describe('operator SIGKILLed during a burst', () => {
       return o.workflowsPerJob.size + [...o.phases.values()].filter((p) => p === 'Succeeded').length;
     };
     const stride = Math.floor((2 * N * 0.8) / KILLS);
-    const creating = createAll(jobs, names, (i) => ({ sql: `SELECT ${i}` }), 10);
     const at: number[] = [];
+    let creating: Promise<void> | undefined;
     for (let k = 0; k < KILLS; k++) {
       const p = await startOperator(cp, sa, [STEP]);
       started.push(p);
+      creating ??= createAll(jobs, names, (i) => ({ sql: `SELECT ${i}` }), 10);
       const from = await progress();
       await until(`progress past ${from + stride} (kill ${k + 1})`, async () => (await progress()) >= from + stride, 300_000, 50);
       p.child.kill('SIGKILL');
