@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { CoordinationV1Api, EventsV1Api } from '@kubernetes/client-node';
 import { Controller } from './controller/controller.ts';
+import { JobSource, type SharedInformers } from './fetch/source.ts';
 import { Metrics } from './controller/metrics.ts';
 import { loadKubeConfig } from './kube/client.ts';
 import { EventRecorder } from './kube/events.ts';
@@ -57,6 +58,8 @@ async function main(): Promise<number> {
   const apiAddr = parseAddr(cfg.apiAddr, 'api-addr');
   if (apiAddr) {
     api = await startApiServer({
+      // One set of caches per process: over every namespace the controller's informers serve Fetch as well.
+      ...(cfg.namespace ? {} : { source: JobSource.over(controller as unknown as SharedInformers) }),
       kc, port: apiAddr.port, ...(apiAddr.host ? { host: apiAddr.host } : {}), logger: log,
       auth: cfg.apiAuth === 'none' ? 'none' : 'kubernetes',
       ...(cfg.apiTlsCert && cfg.apiTlsKey ? { tls: { certFile: cfg.apiTlsCert, keyFile: cfg.apiTlsKey } } : {}),

@@ -66,14 +66,15 @@ export async function startOperator(cp: ControlPlane, kubeconfig: string, flags:
   };
   let dead = false;
   void exited.then(() => (dead = true));
-  const deadline = Date.now() + 60_000;
+  // Generous: on a loaded 2-core machine tsx's first transpile plus the initial lists take tens of seconds.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (dead) throw new Error(`operator exited early:\n${await proc.log()}`);
     const r = await fetch(`http://127.0.0.1:${healthPort}/readyz`).catch(() => undefined);
     if (r?.status === 200) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`operator not ready after 60 s:\n${await proc.log()}`);
+      throw new Error(`operator not ready after 180 s:\n${await proc.log()}`);
     }
     await new Promise((ok) => setTimeout(ok, 200));
   }

@@ -49,6 +49,15 @@ export function encodeToken(p: FetchPosition): string {
 
 const isNat = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 const isStr = (x: unknown): x is string => typeof x === 'string';
+/** The last second sinceTime can carry (RFC3339 has four-digit years): a larger one cannot be sent to the kubelet. */
+export const MAX_CURSOR_SEC = 253_402_300_799;
+const isSec = (x: unknown): x is number => isNat(x) && x <= MAX_CURSOR_SEC;
+/** Names become URL path segments: Kubernetes names, UIDs and Argo node IDs use only these characters. */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+const isName = (x: unknown): x is string => isStr(x) && NAME.test(x);
+const isOptName = (x: unknown): x is string => x === '' || isName(x);
+/** Far above any real token (names are at most 253 characters): a longer one is refused before decoding. */
+const MAX_TOKEN_LENGTH = 4096;
 
 export function decodeToken(token: string): FetchPosition {
   if (typeof token !== 'string' || token === '') throw new TokenError('empty fetch token');
@@ -59,6 +68,7 @@ export function decodeToken(token: string): FetchPosition {
         : 'not a fetch token (it should start with "f1."); pass the token exactly as Run or Fetch returned it',
     );
   }
+  if (token.length > MAX_TOKEN_LENGTH) throw new TokenError(`fetch token is too long (${token.length} characters); pass it exactly as Run or Fetch returned it`);
   let arr: unknown;
   try {
     arr = JSON.parse(Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
@@ -67,10 +77,10 @@ export function decodeToken(token: string): FetchPosition {
   }
   if (!Array.isArray(arr) || arr.length !== 11 || arr[0] !== 1) throw new TokenError('fetch token is corrupt (bad layout)');
   const [, ns, job, uid, wf, step, nodeID, sec, k, bytes, lines] = arr as unknown[];
-  if (!isStr(ns) || !isStr(job) || !isStr(uid) || !isStr(wf) || !isStr(nodeID) || ns === '' || job === '' || uid === '') {
+  if (!isName(ns) || !isName(job) || !isName(uid) || !isOptName(wf) || !isOptName(nodeID)) {
     throw new TokenError('fetch token is corrupt (bad job reference)');
   }
-  if (!isNat(step) || !isNat(sec) || !isNat(k) || !isNat(bytes) || !isNat(lines)) {
+  if (!isNat(step) || !isSec(sec) || !isNat(k) || !isNat(bytes) || !isNat(lines)) {
     throw new TokenError('fetch token is corrupt (bad position)');
   }
   return { namespace: ns, job, uid, workflow: wf, step, nodeID, cursor: { sec, k, bytes }, lines };
@@ -82,9 +92,10 @@ export function formatStatusCursor(nodeID: string, c: LogCursor): string {
 }
 
 export function parseStatusCursor(s: string): { nodeID: string; cursor: LogCursor } | undefined {
-  const m = /^([^:]*):(\d+):(\d+):(\d+)$/.exec(s);
+  // Greedy node ID: the three numbers are the last three fields whatever the ID holds.
+  const m = /^([^]*):(\d+):(\d+):(\d+)$/.exec(s);
   if (!m) return undefined;
   const [sec, k, bytes] = [Number(m[2]), Number(m[3]), Number(m[4])];
-  if (![sec, k, bytes].every(isNat)) return undefined;
+  if (!isSec(sec) || !isNat(k) || !isNat(bytes)) return undefined;
   return { nodeID: m[1]!, cursor: { sec, k, bytes } };
 }

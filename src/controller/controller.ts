@@ -8,7 +8,7 @@ import type { EventRecorder } from '../kube/events.ts';
 import { Informer } from '../kube/informer.ts';
 import type { Logger } from '../kube/logger.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
-import type { ArgoWorkflowLike, PodLike } from '../workflow/observe.ts';
+import { WORKFLOW_LABEL, type ArgoWorkflowLike, type PodLike } from '../workflow/observe.ts';
 import { trimJob, trimPod, trimWorkflow } from '../workflow/trim.ts';
 import type { StepDefaults } from './desired.ts';
 import type { Metrics } from './metrics.ts';
@@ -49,7 +49,8 @@ export class Controller {
     this.workflows = new Informer(o.kc, {
       path: collection('argoproj.io', 'v1alpha1', 'workflows', o.namespace), labelSelector: JOB_LABEL, indexLabels: [JOB_LABEL], transform: trimWorkflow, ...common,
     });
-    this.pods = new Informer(o.kc, { path: collection('', 'v1', 'pods', o.namespace), labelSelector: JOB_LABEL, indexLabels: [JOB_LABEL], transform: trimPod, ...common });
+    // Indexed by workflow too, so the API server's Fetch can read this same cache (JobSource.over).
+    this.pods = new Informer(o.kc, { path: collection('', 'v1', 'pods', o.namespace), labelSelector: JOB_LABEL, indexLabels: [JOB_LABEL, WORKFLOW_LABEL], transform: trimPod, ...common });
     const m = o.metrics;
     this.queue = new WorkQueue({
       name: 'sqlflowjobs',

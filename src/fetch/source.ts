@@ -42,15 +42,54 @@ function collection(group: string, version: string, plural: string, namespace?: 
 const jobKey = (ns: string, name: string) => `j/${ns}/${name}`;
 const wfKey = (ns: string, name: string) => `w/${ns}/${name}`;
 
+/**
+ * Informers another component already runs over every namespace (the operator's controller): the API server reads
+ * the same caches instead of holding a second copy of every job, Workflow and pod. The pods informer must index
+ * WORKFLOW_LABEL. Their owner starts and stops them.
+ */
+export interface SharedInformers {
+  jobs: Informer<JobObj>;
+  workflows: Informer<WorkflowObj>;
+  pods: Informer<PodObj>;
+}
+
 export class JobSource {
   readonly jobs: Informer<JobObj>;
   readonly workflows: Informer<WorkflowObj>;
   readonly pods: Informer<PodObj>;
   private seq = 0;
+  /** Last change per live job or workflow key; a deleted object's key is dropped (bounded by what exists). */
   private readonly lastChange = new Map<string, number>();
+  /** The seq of the latest dropped key: a waiter from before it may have missed that change, so it wakes at once. */
+  private dropped = 0;
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly owned: boolean;
 
-  constructor(kc: KubeConfig, scope: SourceScope = {}, logger: Logger = silentLogger) {
+  static over(shared: SharedInformers): JobSource {
+    return new JobSource(undefined, {}, silentLogger, shared);
+  }
+
+  constructor(kc: KubeConfig | undefined, scope: SourceScope = {}, logger: Logger = silentLogger, shared?: SharedInformers) {
+    this.owned = shared === undefined;
+    const on = (keyOf: (o: KubernetesObject) => string | undefined) => {
+      const f = (o: KubernetesObject) => {
+        const k = keyOf(o);
+        if (k) this.touch(k);
+      };
+      const gone = (o: KubernetesObject) => {
+        const k = keyOf(o);
+        if (k) this.touch(k, true);
+      };
+      return { add: f, update: (_: KubernetesObject, n: KubernetesObject) => f(n), delete: gone };
+    };
+    if (shared) {
+      this.jobs = shared.jobs;
+      this.workflows = shared.workflows;
+      this.pods = shared.pods;
+      this.watch(on);
+      return;
+    }
+    if (!kc) throw new Error('JobSource needs a KubeConfig or shared informers');
     const [group, version] = API_VERSION.split('/') as [string, string];
     const ns = scope.namespace;
     const common = { logger, relistIntervalMs: 5 * 60_000 };
@@ -63,28 +102,27 @@ export class JobSource {
     });
     this.workflows = new Informer<WorkflowObj>(kc, { path: collection('argoproj.io', 'v1alpha1', 'workflows', ns), labelSelector: jobSel, transform: trimWorkflow, ...common });
     this.pods = new Informer<PodObj>(kc, { path: collection('', 'v1', 'pods', ns), labelSelector: jobSel, indexLabels: [WORKFLOW_LABEL], transform: trimPod, ...common });
-    const on = (keyOf: (o: KubernetesObject) => string | undefined) => {
-      const f = (o: KubernetesObject) => {
-        const k = keyOf(o);
-        if (k) this.touch(k);
-      };
-      return { add: f, update: (_: KubernetesObject, n: KubernetesObject) => f(n), delete: f };
-    };
+    this.watch(on);
+  }
+
+  private watch(on: (keyOf: (o: KubernetesObject) => string | undefined) => { add(o: KubernetesObject): void; update(a: KubernetesObject, b: KubernetesObject): void; delete(o: KubernetesObject): void }): void {
     this.jobs.addHandler(on((o) => jobKey(o.metadata?.namespace ?? '', o.metadata?.name ?? '')));
     this.workflows.addHandler(on((o) => wfKey(o.metadata?.namespace ?? '', o.metadata?.name ?? '')));
-    this.pods.addHandler(on((o) => {
+    // A pod's deletion is a change of its workflow, not the workflow's end: its key stays.
+    const podHandler = on((o) => {
       const wf = o.metadata?.labels?.[WORKFLOW_LABEL];
       return wf ? wfKey(o.metadata?.namespace ?? '', wf) : undefined;
-    }));
+    });
+    this.pods.addHandler({ ...podHandler, delete: podHandler.add });
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
-    for (const i of this.informers()) i.start();
+    if (this.owned) for (const i of this.informers()) i.start();
     await Promise.all(this.informers().map((i) => i.waitForSync(timeoutMs)));
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.informers().map((i) => i.stop()));
+    if (this.owned) await Promise.all(this.informers().map((i) => i.stop()));
     for (const set of this.waiters.values()) for (const w of set) w();
     this.waiters.clear();
   }
@@ -106,7 +144,7 @@ export class JobSource {
   waitChange(namespace: string, job: string, workflow: string | undefined, since: number, signal: AbortSignal): Promise<void> {
     const keys = [jobKey(namespace, job)];
     if (workflow) keys.push(wfKey(namespace, workflow));
-    if (keys.some((k) => (this.lastChange.get(k) ?? 0) > since) || signal.aborted) return Promise.resolve();
+    if (keys.some((k) => (this.lastChange.get(k) ?? this.dropped) > since) || signal.aborted) return Promise.resolve();
     return new Promise((ok) => {
       const done = () => {
         for (const k of keys) {
@@ -126,10 +164,22 @@ export class JobSource {
     });
   }
 
-  private touch(key: string): void {
-    this.lastChange.set(key, ++this.seq);
+  /** Records a change of `key` and wakes its waiters; `gone`: the object was deleted, forget its key. */
+  private touch(key: string, gone = false): void {
+    ++this.seq;
+    if (gone) {
+      this.lastChange.delete(key);
+      this.dropped = this.seq;
+    } else {
+      this.lastChange.set(key, this.seq);
+    }
     const set = this.waiters.get(key);
     if (set) for (const w of [...set]) w();
+  }
+
+  /** Keys with a recorded change (for tests: bounded by the jobs and workflows that exist). */
+  trackedKeys(): number {
+    return this.lastChange.size;
   }
 
   private informers(): Informer<KubernetesObject>[] {

@@ -76,6 +76,23 @@ export class StatusRecorder {
     await Promise.all(all);
   }
 
+  /**
+   * A reader that stops before the end (a client gone away) would leave its job's entry here for ever: once a whole
+   * interval passes with nothing new, the entry goes. The cache's status.logs then holds back stale writes instead.
+   */
+  private forgetWhenIdle(key: string, st: Pending): void {
+    const wrote = st.lastWrite;
+    const t = setTimeout(() => {
+      if (this.jobs.get(key) === st && st.lastWrite === wrote && !st.timer && !st.writing) this.jobs.delete(key);
+    }, 2 * this.intervalMs);
+    t.unref();
+  }
+
+  /** Jobs with progress held here (bounded by the readers active in the last few seconds). */
+  tracked(): number {
+    return this.jobs.size;
+  }
+
   private flushOne(namespace: string, name: string, st: Pending): void {
     if (st.writing) {
       // One write at a time per job; the next one picks up the newest progress.
@@ -113,6 +130,7 @@ export class StatusRecorder {
       .finally(() => {
         st.writing = undefined;
         if (p.complete) this.jobs.delete(`${namespace}/${name}`);
+        else this.forgetWhenIdle(`${namespace}/${name}`, st);
       });
   }
 }

@@ -39,6 +39,26 @@ export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
 export const isConflict = (err: unknown): boolean => statusCode(err) === 409 && !isAlreadyExists(err);
 export const isGone = (err: unknown): boolean => statusCode(err) === 410;
 
+/** A failed connection (refused, reset, timed out; undici's and node:http's codes), through `cause` chains. */
+export function isNetworkError(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === 'string' && /^(E(CONNREFUSED|CONNRESET|CONNABORTED|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN)|UND_ERR_\w+)$/.test(c)) return true;
+    if (/socket hang up|other side closed/.test(String((e as { message?: unknown }).message))) return true;
+  }
+  return false;
+}
+
+/**
+ * The apiserver was unreachable or overloaded (no HTTP status: a refused or reset connection; 429; 5xx). Such
+ * errors say nothing about the object being reconciled.
+ */
+export function isTransient(err: unknown): boolean {
+  const code = statusCode(err);
+  if (code === undefined) return isNetworkError(err);
+  return code === 429 || code >= 500;
+}
+
 export function isAlreadyExists(err: unknown): boolean {
   if (statusCode(err) !== 409) return false;
   return statusReason(err) === 'AlreadyExists';

@@ -44,6 +44,12 @@ export interface EventRecorderOptions {
   refillMs?: number;
   /** Remembered series / buckets (oldest evicted). Default 4096. */
   cacheSize?: number;
+  /**
+   * Event writes in flight at once (default 2). Events are fire-and-forget: unbounded, a burst of 500 jobs sent 500
+   * event POSTs at once, competing at the apiserver with the Workflow creates and status writes the jobs wait on.
+   * Queued here they go out behind the reconciles and catch up when the burst is over.
+   */
+  maxInFlight?: number;
   logger?: Logger;
 }
 
@@ -80,6 +86,7 @@ export class EventRecorder {
       burst: 25,
       refillMs: 5 * 60_000,
       cacheSize: 4096,
+      maxInFlight: 2,
       ...opts,
     };
     this.log = (opts.logger ?? silentLogger).child({ component: 'events' });
@@ -165,8 +172,25 @@ export class EventRecorder {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
+  private inFlight = 0;
+  private readonly slots: (() => void)[] = [];
+
+  /** Runs `write` when fewer than maxInFlight event writes are running. */
+  private async limited(write: () => Promise<void>): Promise<void> {
+    // A finishing write hands its slot straight to the next waiter, so inFlight never exceeds the bound.
+    if (this.inFlight >= this.o.maxInFlight) await new Promise<void>((ok) => this.slots.push(ok));
+    else this.inFlight++;
+    try {
+      await write();
+    } finally {
+      const next = this.slots.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
+  }
+
   private enqueue(s: Series, write: () => Promise<void>): void {
-    const p = s.chain.then(write).catch((err: unknown) => {
+    const p = s.chain.then(() => this.limited(write)).catch((err: unknown) => {
       this.stats.failed++;
       this.log.warn('writing event failed', { event: `${s.namespace}/${s.name}`, err: describeError(err) });
     });

@@ -76,3 +76,25 @@ test('a series whose Event expired is recreated; long notes are truncated', asyn
   assert.notEqual(creates[0].body.metadata.name, creates[1].body.metadata.name);
   assert.ok(Buffer.byteLength(creates[0].body.note) <= 1024);
 });
+
+test('a burst of events for many objects keeps at most maxInFlight writes running, and writes them all', async () => {
+  let running = 0;
+  let peak = 0;
+  let created = 0;
+  const api = {
+    createNamespacedEvent: async (p: any) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((ok) => setImmediate(ok));
+      running--;
+      created++;
+      return p.body;
+    },
+    patchNamespacedEvent: async () => ({}),
+  } as unknown as EventsV1Api;
+  const r = new EventRecorder({ api, reportingController: 'sqlflow.org/operator', reportingInstance: 'pod-1', maxInFlight: 3 });
+  for (let i = 0; i < 500; i++) r.normal({ ...job, metadata: { ...job.metadata, name: `j${i}`, uid: `u${i}` } }, 'Submitted', 'Created workflow w');
+  await r.flush();
+  assert.equal(created, 500);
+  assert.equal(peak, 3);
+});

@@ -7,6 +7,7 @@
 //   - failures requeue with per-key exponential backoff (base 5 ms, cap 1000 s); success forgets the failure count.
 // Controllers are level-triggered, so a reconcile reads current state and never needs to know why it ran.
 import { expBackoff } from './backoff.ts';
+import { isTransient } from './errors.ts';
 import { type Logger, silentLogger } from './logger.ts';
 
 export interface ReconcileResult {
@@ -25,6 +26,13 @@ export interface WorkQueueOptions {
   /** Per-key retry backoff: baseDelayMs * 2^failures, capped. Defaults 5 ms and 1000 s (client-go's). */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * Cap for failures `isTransient` says are the apiserver's, not the key's (default 30 s). client-go's 1000 s cap
+   * is for a broken object: after a two-minute apiserver outage every key would otherwise wait minutes past the
+   * recovery, and a key whose last events came before the outage would wait with no event to wake it.
+   */
+  transientMaxDelayMs?: number;
+  isTransient?: (err: unknown) => boolean;
   logger?: Logger;
   /** Called after every reconcile, for metrics (duration histogram, outcome counter). Must not throw. */
   onReconciled?(key: string, outcome: ReconcileOutcome, durationMs: number, error?: unknown): void;
@@ -35,6 +43,8 @@ export class WorkQueue {
   private readonly workers: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly transientMaxDelayMs: number;
+  private readonly isTransient: (err: unknown) => boolean;
   private readonly log: Logger;
   private readonly onReconciled: WorkQueueOptions['onReconciled'];
 
@@ -57,6 +67,8 @@ export class WorkQueue {
     this.workers = Math.max(1, opts.workers ?? 1);
     this.baseDelayMs = opts.baseDelayMs ?? 5;
     this.maxDelayMs = opts.maxDelayMs ?? 1_000_000;
+    this.transientMaxDelayMs = Math.min(opts.transientMaxDelayMs ?? 30_000, this.maxDelayMs);
+    this.isTransient = opts.isTransient ?? isTransient;
     this.log = (opts.logger ?? silentLogger).child({ queue: this.name });
     this.onReconciled = opts.onReconciled;
   }
@@ -85,11 +97,16 @@ export class WorkQueue {
     this.waiting.set(key, { due, timer });
   }
 
-  /** Requeue after this key's next backoff step (5 ms, 10 ms, 20 ms, ... 1000 s). */
-  addRateLimited(key: string): void {
+  /**
+   * Requeue after this key's next backoff step (5 ms, 10 ms, 20 ms, ... 1000 s). A transient failure stops the count
+   * where the delay reaches transientMaxDelayMs, so an outage does not push the key's later real errors far out.
+   */
+  addRateLimited(key: string, transient = false): void {
     const n = this.failures.get(key) ?? 0;
-    this.failures.set(key, n + 1);
-    this.addAfter(key, expBackoff(n, this.baseDelayMs, this.maxDelayMs));
+    const cap = transient ? this.transientMaxDelayMs : this.maxDelayMs;
+    const delay = expBackoff(n, this.baseDelayMs, cap);
+    this.failures.set(key, transient && delay >= cap ? n : n + 1);
+    this.addAfter(key, delay);
   }
 
   /** Reset the key's failure count (after a success, or when the object is gone). */
@@ -183,7 +200,7 @@ export class WorkQueue {
         outcome = 'error';
         error = err;
         this.log.warn('reconcile failed; will retry', { key, retries: this.numRequeues(key), err });
-        this.addRateLimited(key);
+        this.addRateLimited(key, this.isTransient(err));
       } finally {
         this.done(key);
       }

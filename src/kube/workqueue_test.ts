@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isTransient, KubeHttpError } from './errors.ts';
 import { WorkQueue } from './workqueue.ts';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -81,7 +82,9 @@ test('a throwing reconcile is retried with growing per-key backoff; success forg
     if (times.length < 4) throw new Error('boom');
   });
   q.add('x');
-  await sleep(200);
+  // Wait for the fourth run rather than a fixed time: under load timers fire late (never early).
+  while (times.length < 4) await sleep(5);
+  await sleep(20);
   await q.shutDown();
   assert.equal(times.length, 4);
   const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
@@ -99,6 +102,27 @@ test('addRateLimited backoff caps and forget resets', () => {
   q.forget('k');
   assert.equal(q.numRequeues('k'), 0);
   return q.shutDown();
+});
+
+test('transient failures stop counting where the backoff reaches its transient cap', () => {
+  // 5 ms * 2^n reaches 30 s at n = 13: an outage of any length leaves the key at 13, not at hundreds.
+  const q = new WorkQueue({ baseDelayMs: 5, maxDelayMs: 1_000_000, transientMaxDelayMs: 30_000 });
+  for (let i = 0; i < 100; i++) q.addRateLimited('k', true);
+  assert.equal(q.numRequeues('k'), 13);
+  q.addRateLimited('k', false);
+  assert.equal(q.numRequeues('k'), 14, 'a real error goes on counting from there');
+  return q.shutDown();
+});
+
+test('isTransient: network errors, 429 and 5xx are the apiserver\'s; 4xx and bugs are not', () => {
+  const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
+  assert.equal(isTransient(refused), true);
+  assert.equal(isTransient(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), true);
+  assert.equal(isTransient(new KubeHttpError(503, 'unavailable')), true);
+  assert.equal(isTransient(new KubeHttpError(429, 'slow down')), true);
+  assert.equal(isTransient(new KubeHttpError(403, 'forbidden')), false);
+  assert.equal(isTransient(new KubeHttpError(422, 'invalid')), false);
+  assert.equal(isTransient(new TypeError("Cannot read properties of undefined (reading 'x')")), false);
 });
 
 test('requeueAfter schedules another run', async () => {

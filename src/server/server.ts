@@ -42,6 +42,8 @@ export interface ApiServerOptions {
   statusIntervalMs?: number;
   /** SQLFlow's own proto.SQLFlow service (its Python client): default namespace and datasource. */
   sqlflow?: Partial<SQLFlowProtoOptions>;
+  /** Caches to read (the controller's, over every namespace); default: the server runs its own informers. */
+  source?: JobSource;
 }
 
 export interface ApiServer {
@@ -66,7 +68,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   } else {
     auth = o.auth;
   }
-  const source = new JobSource(o.kc, {}, log);
+  const source = o.source ?? new JobSource(o.kc, {}, log);
   await source.start();
   const cache = new ReaderCache({ ...(o.readerIdleMs !== undefined ? { idleMs: o.readerIdleMs } : {}), ...(o.maxReaders !== undefined ? { maxReaders: o.maxReaders } : {}) });
   const custom = o.kc.makeApiClient(CustomObjectsApi);

@@ -130,11 +130,17 @@ export class PodRunner {
   private writeStatus(e: Entry, status: V1PodStatus): Promise<void> {
     e.writes = e.writes.then(async () => {
       // Once closed, this "kubelet" is gone: it reports nothing more, and a later instance finds the pod orphaned.
-      if (this.closed) return;
-      try {
-        await this.core.patchNamespacedPodStatus({ name: e.name, namespace: e.ns, body: { status } }, patchOptions('merge'));
-      } catch (err) {
-        if ((err as { code?: number }).code !== 404) this.opts.log(`local argo: status of pod ${e.ns}/${e.name}: ${String(err)}`);
+      // As a kubelet's status manager: a write lost to an unreachable apiserver is tried again until it lands, or a
+      // finished container would show Running for ever.
+      for (let attempt = 0; !this.closed; attempt++) {
+        try {
+          await this.core.patchNamespacedPodStatus({ name: e.name, namespace: e.ns, body: { status } }, patchOptions('merge'));
+          return;
+        } catch (err) {
+          if ((err as { code?: number }).code === 404) return;
+          this.opts.log(`local argo: status of pod ${e.ns}/${e.name} (try ${attempt + 1}): ${String(err)}`);
+          await new Promise((ok) => setTimeout(ok, Math.min(100 * 2 ** attempt, 3000)));
+        }
       }
     });
     return e.writes;

@@ -13,7 +13,7 @@ import { resolveBinaries, type Binaries } from './binaries.ts';
 import { CertAuthority, serviceAccountKeys } from './certs.ts';
 import { writeKubeconfig, writeTokenKubeconfig } from './kubeconfig.ts';
 import { freePort } from './ports.ts';
-import { guard, reapStale, startProcess, stopProcess, type Managed } from './processes.ts';
+import { guard, killProcess, reapStale, startProcess, stopProcess, type Managed } from './processes.ts';
 import { startFakeKubelet, type FakeKubelet } from '../kubelet/index.ts';
 
 export { resolveBinaries } from './binaries.ts';
@@ -37,6 +37,8 @@ export interface ControlPlaneOptions {
    * admission, and kcm adds the controllers pods and nodes need. Implies `kubelet: false`.
    */
   realNode?: RealNodeFlags;
+  /** Extra kube-apiserver flags (fault tests: `--watch-cache=false` so watches read etcd directly). */
+  apiserverArgs?: string[];
   log?: (msg: string) => void;
 }
 
@@ -66,6 +68,13 @@ export interface ControlPlane {
   ca: CertAuthority;
   kubelet: FakeKubelet | undefined;
   auditLog: string | undefined;
+  /** etcd's client URL (fault tests compact it). */
+  etcdUrl: string;
+  /**
+   * SIGKILLs kube-apiserver, runs `whileDown` (if given), starts it again with the same flags, port and certificates,
+   * and resolves once it is ready. etcd and the other processes keep running.
+   */
+  restartApiserver(whileDown?: () => Promise<void>): Promise<void>;
   /** A fresh admin KubeConfig (system:masters). */
   kubeConfig(): KubeConfig;
   /** A kubeconfig file for a client-certificate identity (no rights until RBAC grants some). */
@@ -170,15 +179,25 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         : ['--authorization-mode=RBAC', '--disable-admission-plugins=ServiceAccount', '--endpoint-reconciler-type=none']),
     ];
     let auditLog: string | undefined;
+    apiArgs.push(...(opts.apiserverArgs ?? []));
     if (opts.audit) {
       auditLog = join(dir, 'audit.log');
       await writeFile(join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
       apiArgs.push(`--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json');
     }
-    const apiserver = await startProcess(dir, 'kube-apiserver', binaries['kube-apiserver'], apiArgs);
+    let apiserver = await startProcess(dir, 'kube-apiserver', binaries['kube-apiserver'], apiArgs);
     procs.push(apiserver);
     const [caPem, certPem, keyPem] = [ca.cert, admin.cert, admin.key].map((f) => readFileSync(f));
-    await waitFor('kube-apiserver', async () => (await get(`${server}/readyz`, caPem!, certPem!, keyPem!)) === 200, apiserver, 120_000);
+    const apiReady = () => waitFor('kube-apiserver', async () => (await get(`${server}/readyz`, caPem!, certPem!, keyPem!)) === 200, apiserver, 120_000);
+    await apiReady();
+    const restartApiserver = async (whileDown?: () => Promise<void>) => {
+      await killProcess(apiserver);
+      await whileDown?.();
+      const next = await startProcess(dir, 'kube-apiserver', binaries['kube-apiserver'], apiArgs);
+      procs[procs.indexOf(apiserver)] = next;
+      apiserver = next;
+      await apiReady();
+    };
 
     const kubeconfigPath = await writeKubeconfig(join(dir, 'admin.kubeconfig'), server, ca.cert, { name: 'admin', ...admin });
     if (opts.controllerManager !== false) {
@@ -199,6 +218,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     let users = 0;
     const cp: ControlPlane = {
       dir, server, kubeconfigPath, caFile: ca.cert, binaries, ca, kubelet, auditLog,
+      etcdUrl: `http://127.0.0.1:${etcdPort}`, restartApiserver,
       kubeConfig: makeKc,
       userKubeconfig: async (user, groups = []) => {
         const pair = await ca.client(`user-${++users}`, user, groups);

@@ -57,6 +57,15 @@ export async function stopProcess(p: Managed, graceMs = 5000): Promise<void> {
   signalGroup(pid, 'SIGKILL');
 }
 
+/** SIGKILL a process group at once (a crash, not a shutdown) and wait for the leader to exit. */
+export async function killProcess(p: Managed): Promise<void> {
+  const pid = p.child.pid;
+  if (pid === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.ref();
+  signalGroup(pid, 'SIGKILL');
+  await p.exited;
+}
+
 function signalGroup(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(-pid, sig);
