@@ -38,7 +38,7 @@ after(async () => {
 const LINES = 3000;
 
 describe('kube-apiserver killed mid-burst', () => {
-  it('every job finishes with one Workflow, and a saved Fetch token resumes exactly once', async () => {
+  it('every job finishes with one Workflow, and a saved Fetch token resumes exactly once', { timeout: 1_200_000 }, async () => {
     const kc = cp.kubeConfig();
     const jobs = new Jobs(kc);
     // A job with a long log, read partly before the crash.

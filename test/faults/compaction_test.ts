@@ -61,7 +61,7 @@ async function compactToHead(): Promise<number> {
 const metrics = async () => (await fetch(`http://127.0.0.1:${op.metricsPort}/metrics`)).text();
 
 describe('etcd compaction: 410 Gone on every watch', () => {
-  it('the operator relists and misses no job created while its watches were gone', async () => {
+  it('the operator relists and misses no job created while its watches were gone', { timeout: 1_200_000 }, async () => {
     const kc = cp.kubeConfig();
     const jobs = new Jobs(kc);
     const names = Array.from({ length: 120 }, (_, i) => `gone-${i}`);
