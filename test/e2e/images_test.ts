@@ -43,6 +43,11 @@ describe('test-bed images (buildah, no registry)', { skip: why }, () => {
       const manifest = JSON.parse(await check('tar', ['-xOf', i.archive, 'manifest.json'])) as Array<{ RepoTags: string[] }>;
       assert.deepEqual(manifest.map((m) => m.RepoTags), [[i.ref]], i.archive);
     }
+    // The Dockerfiles re-declare their base ARG in the final stage, so the label names the base.
+    for (const [name, base] of [['operator', /^docker\.io\/local\/node:24\./], ['step', /^docker\.io\/local\/python:3\.11-/]] as const) {
+      const config = JSON.parse(await check('skopeo', ['inspect', '--config', `docker-archive:${image(name).archive}`])) as { config: { Labels: Record<string, string> } };
+      assert.match(config.config.Labels['org.opencontainers.image.base.name'] ?? '', base, name);
+    }
     const again = await ensureImages(log);
     assert.deepEqual(again.images, built.images);
     // Argo's manifests stay reachable for installing Argo as users do.
