@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { imagesDir } from './cache.ts';
+import { cacheRoot } from '../controlplane/binaries.ts';
 import { check, run, type RunResult } from './exec.ts';
 
 export interface RunSpec {
@@ -48,7 +48,8 @@ function numericUser(user: string | undefined): { uid: number; gid: number } {
 /** Runs the image once and returns its exit code and output. */
 export async function runImage(archive: string, spec: RunSpec = {}): Promise<RunResult> {
   const id = `sqlflow-check-${randomBytes(4).toString('hex')}`;
-  const dir = join(imagesDir(), `run.${id}`);
+  // Not in imagesDir(): sweep() there must not remove a run of another process.
+  const dir = join(cacheRoot(), 'images-run', id);
   await mkdir(dir, { recursive: true });
   try {
     const config = (JSON.parse(await check('skopeo', ['inspect', '--config', `docker-archive:${archive}`])) as { config?: ImageConfig }).config ?? {};
