@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ensureImages, imagesUnavailable, type Image, type ImageName, type Images } from '../../testenv/images/index.ts';
 import { argoVersion } from '../../testenv/images/argo.ts';
 import { check } from '../../testenv/images/exec.ts';
-import { runImage, type RunSpec } from '../../testenv/images/run.ts';
+import { runImageEach, type RunSpec } from '../../testenv/images/run.ts';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const why = await imagesUnavailable(log);
@@ -20,10 +20,13 @@ if (why) log(`\n*** test/e2e/images_test.ts DID NOT RUN: ${why} ***\n`);
 let built: Images;
 const image = (name: ImageName): Image => built.images.find((i) => i.name === name)!;
 
-async function runs(name: ImageName, spec: RunSpec): Promise<string> {
-  const r = await runImage(image(name).archive, spec);
-  assert.equal(r.code, 0, `${name} ${JSON.stringify(spec)} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout + r.stderr;
+/** Runs the image once per spec (one unpack) and returns each run's output; every run must exit 0. */
+async function runs(name: ImageName, specs: RunSpec[]): Promise<string[]> {
+  const results = await runImageEach(image(name).archive, specs);
+  return results.map((r, i) => {
+    assert.equal(r.code, 0, `${name} ${JSON.stringify(specs[i])} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+    return r.stdout + r.stderr;
+  });
 }
 
 describe('test-bed images (buildah, no registry)', { skip: why }, () => {
@@ -43,6 +46,11 @@ describe('test-bed images (buildah, no registry)', { skip: why }, () => {
       const manifest = JSON.parse(await check('tar', ['-xOf', i.archive, 'manifest.json'])) as Array<{ RepoTags: string[] }>;
       assert.deepEqual(manifest.map((m) => m.RepoTags), [[i.ref]], i.archive);
     }
+    // The Dockerfiles re-declare their base ARG in the final stage, so the label names the base.
+    for (const [name, base] of [['operator', /^docker\.io\/local\/node:24\./], ['step', /^docker\.io\/local\/python:3\.11-/]] as const) {
+      const config = JSON.parse(await check('skopeo', ['inspect', '--config', `docker-archive:${image(name).archive}`])) as { config: { Labels: Record<string, string> } };
+      assert.match(config.config.Labels['org.opencontainers.image.base.name'] ?? '', base, name);
+    }
     const again = await ensureImages(log);
     assert.deepEqual(again.images, built.images);
     // Argo's manifests stay reachable for installing Argo as users do.
@@ -50,22 +58,28 @@ describe('test-bed images (buildah, no registry)', { skip: why }, () => {
   });
 
   it('operator: node 24 as uid 65532 on a read-only root, no npm, sqlflow-operator --help and sqlflow --help', async () => {
-    const out = await runs('operator', { entrypoint: ['sh', '-c', 'id -u; id -g; node --version; touch /app/x 2>&1; command -v npm || echo no-npm'] });
+    const [out = '', help = '', cli = ''] = await runs('operator', [
+      { entrypoint: ['sh', '-c', 'id -u; id -g; node --version; touch /app/x 2>&1; command -v npm || echo no-npm'] },
+      { args: ['--help'] },
+      { entrypoint: ['sqlflow'], args: ['--help'] },
+    ]);
     const lines = out.trim().split('\n');
     assert.equal(lines[0], '65532', out);
     assert.equal(lines[1], '65532', out);
     assert.match(lines[2]!, /^v24\.\d+\.\d+$/, out);
     assert.match(out, /Read-only file system/);
     assert.match(out, /^no-npm$/m);
-    assert.match(await runs('operator', { args: ['--help'] }), /^usage: sqlflow-operator/m);
-    assert.match(await runs('operator', { entrypoint: ['sqlflow'], args: ['--help'] }), /^Usage: sqlflow <command>/m);
+    assert.match(help, /^usage: sqlflow-operator/m);
+    assert.match(cli, /^Usage: sqlflow <command>/m);
   });
 
   it('step: step -e "SELECT 1" on SQLite as non-root on a read-only root (tmpfs /tmp)', async () => {
-    const ident = await runs('step', { entrypoint: ['sh', '-c', 'id -u; touch /opt/step/x 2>&1 || true'], tmpfs: ['/tmp'] });
+    const [ident = '', out = ''] = await runs('step', [
+      { entrypoint: ['sh', '-c', 'id -u; touch /opt/step/x 2>&1 || true'], tmpfs: ['/tmp'] },
+      { args: ['-e', 'SELECT 1 AS one;'], tmpfs: ['/tmp'], env: { SQLFLOW_DATASOURCE: 'sqlite:////tmp/main.db' } },
+    ]);
     assert.match(ident, /^65532$/m);
     assert.match(ident, /Read-only file system/);
-    const out = await runs('step', { args: ['-e', 'SELECT 1 AS one;'], tmpfs: ['/tmp'], env: { SQLFLOW_DATASOURCE: 'sqlite:////tmp/main.db' } });
     assert.match(out, /SQLFlow Step Execute:/);
     assert.match(out, /^head:<.*one/m);
     assert.match(out, /^row:</m);
@@ -73,7 +87,8 @@ describe('test-bed images (buildah, no registry)', { skip: why }, () => {
 
   it('argoexec and workflow-controller print their version', async () => {
     const argo = await argoVersion();
-    assert.match(await runs('argoexec', { args: ['version'] }), new RegExp(`argoexec: ${argo.replace(/\./g, '\\.')}`));
-    assert.match(await runs('workflow-controller', { args: ['version'] }), new RegExp(`workflow-controller: ${argo.replace(/\./g, '\\.')}`));
+    const v = argo.replace(/\./g, '\\.');
+    assert.match((await runs('argoexec', [{ args: ['version'] }]))[0]!, new RegExp(`^argoexec: ${v}`, 'm'));
+    assert.match((await runs('workflow-controller', [{ args: ['version'] }]))[0]!, new RegExp(`^workflow-controller: ${v}`, 'm'));
   });
 });

@@ -6,7 +6,7 @@ import { copyFile, link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Buildah } from './buildah.ts';
-import { cached, imagesDir } from './cache.ts';
+import { cached, imagesDir, unmountUnder } from './cache.ts';
 import { hashOf } from './context.ts';
 import { check, run } from './exec.ts';
 
@@ -30,12 +30,6 @@ const SOURCES = [
   `deb ${DEBIAN_MIRROR} ${DEBIAN_SUITE}-updates main`,
   `deb http://deb.debian.org/debian-security ${DEBIAN_SUITE}-security main`,
 ].join('\n') + '\n';
-
-async function unmountUnder(dir: string): Promise<void> {
-  const mounts = (await readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '')
-    .filter((m) => m.startsWith(dir + '/')).sort().reverse();
-  for (const m of mounts) await run('umount', ['-l', m]);
-}
 
 /** The Debian rootfs as a plain tar (numeric owners), shared by both bases. */
 async function debianRootfs(log: (m: string) => void): Promise<{ tar: string; hash: string }> {

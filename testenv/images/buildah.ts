@@ -5,8 +5,9 @@
 // CA bundle, which is mounted over the base's own for RUN steps only (it is in no layer): some
 // machines' egress re-signs TLS with a CA only the host trusts.
 const HOST_CA = '/etc/ssl/certs/ca-certificates.crt';
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { unmountUnder } from './cache.ts';
 import { check, run } from './exec.ts';
 
 export interface BuildSpec {
@@ -60,9 +61,7 @@ export class Buildah {
     await run('buildah', this.args(['rm', '--all']));
     await run('buildah', this.args(['rmi', '--all', '--force']));
     // overlay mounts left by a failed build would make the folder impossible to remove.
-    const mounts = (await readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '')
-      .filter((m) => m.startsWith(this.dir + '/')).sort().reverse();
-    for (const m of mounts) await run('umount', ['-l', m]);
+    await unmountUnder(this.dir);
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,9 +1,10 @@
 // Where the image archives live: ~/.cache/sqlflow-operator/images/<name>-<hash>.tar, one file per
 // content hash. A file appears only complete (written aside, then renamed), and older hashes of
 // the same name are removed once a new one is in place.
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot } from '../controlplane/binaries.ts';
+import { run } from './exec.ts';
 
 export function imagesDir(): string {
   return join(cacheRoot(), 'images');
@@ -35,4 +36,23 @@ export async function cached(name: string, hash: string, make: (tmp: string) => 
     if (old && join(imagesDir(), f) !== path) await rm(join(imagesDir(), f), { force: true });
   }
   return path;
+}
+
+/** Unmounts whatever a crashed build left mounted below dir (overlay layers, debootstrap's /proc). */
+export async function unmountUnder(dir: string): Promise<void> {
+  const mounts = (await readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.startsWith(dir + '/')).sort().reverse();
+  for (const m of mounts) await run('umount', ['-l', m]);
+}
+
+/**
+ * Removes what interrupted builds left in the cache (staging folders, builder storage, partial
+ * archives). Call it holding the images lock: then no build is running.
+ */
+export async function sweep(): Promise<void> {
+  for (const f of await readdir(imagesDir()).catch(() => [] as string[])) {
+    if (f === '.lock' || /-[0-9a-f]{16}\.tar$/.test(f)) continue;
+    await unmountUnder(join(imagesDir(), f));
+    await rm(join(imagesDir(), f), { recursive: true, force: true });
+  }
 }

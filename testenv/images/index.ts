@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { argoBinaries, argoImage, type ArgoBuild } from './argo.ts';
 import { nodeBase, pythonBase, ROOT, type Base } from './bases.ts';
 import { Buildah } from './buildah.ts';
-import { cached, imagesDir } from './cache.ts';
+import { cached, imagesDir, sweep } from './cache.ts';
 import { hashOf } from './context.ts';
 import { withLock } from './lock.ts';
 import { imagesUnavailable } from './tools.ts';
@@ -79,6 +79,7 @@ export async function ensureImages(log: (m: string) => void = (m) => process.std
   if (why) throw new Error(`cannot build the test-bed images: ${why}`);
   await mkdir(imagesDir(), { recursive: true });
   return withLock(join(imagesDir(), '.lock'), async () => {
+    await sweep();
     const v = await version();
     const argo = await argoBinaries(log);
     const images: Image[] = [];

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { imagesDir } from './cache.ts';
+import { cacheRoot } from '../controlplane/binaries.ts';
 import { check, run, type RunResult } from './exec.ts';
 
 export interface RunSpec {
@@ -47,30 +47,41 @@ function numericUser(user: string | undefined): { uid: number; gid: number } {
 
 /** Runs the image once and returns its exit code and output. */
 export async function runImage(archive: string, spec: RunSpec = {}): Promise<RunResult> {
+  return (await runImageEach(archive, [spec]))[0]!;
+}
+
+/** Runs the image once per spec, in order, unpacking it only once (an unpack of a large image takes a while). */
+export async function runImageEach(archive: string, specs: readonly RunSpec[]): Promise<RunResult[]> {
   const id = `sqlflow-check-${randomBytes(4).toString('hex')}`;
-  const dir = join(imagesDir(), `run.${id}`);
+  // Not in imagesDir(): sweep() there must not remove a run of another process.
+  const dir = join(cacheRoot(), 'images-run', id);
   await mkdir(dir, { recursive: true });
   try {
     const config = (JSON.parse(await check('skopeo', ['inspect', '--config', `docker-archive:${archive}`])) as { config?: ImageConfig }).config ?? {};
     await check('skopeo', ['copy', '--quiet', `docker-archive:${archive}`, `oci:${join(dir, 'oci')}:image`]);
     await check('umoci', ['unpack', '--image', `${join(dir, 'oci')}:image`, join(dir, 'bundle')]);
     const path = join(dir, 'bundle', 'config.json');
-    const rt = JSON.parse(await readFile(path, 'utf8')) as RuntimeSpec;
-    rt.process.terminal = false;
-    rt.process.args = [...(spec.entrypoint ?? config.Entrypoint ?? []), ...(spec.args ?? (spec.entrypoint ? [] : config.Cmd ?? []))];
-    if (!rt.process.args.length) throw new Error(`${archive} has no entrypoint or command, and none was given`);
-    rt.process.user = numericUser(spec.user ?? config.User);
-    rt.process.env = [...(config.Env ?? []), ...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`)];
-    rt.process.cwd = config.WorkingDir || '/';
-    rt.root.readonly = spec.readOnly ?? true;
-    for (const m of spec.tmpfs ?? []) rt.mounts.push({ destination: m, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', 'size=256m'] });
-    await writeFile(path, JSON.stringify(rt));
-    const state = join(dir, 'runc');
-    try {
-      return await run('runc', ['--root', state, 'run', '--bundle', join(dir, 'bundle'), id]);
-    } finally {
-      await run('runc', ['--root', state, 'delete', '--force', id]);
+    const base = await readFile(path, 'utf8');
+    const results: RunResult[] = [];
+    for (const spec of specs) {
+      const rt = JSON.parse(base) as RuntimeSpec;
+      rt.process.terminal = false;
+      rt.process.args = [...(spec.entrypoint ?? config.Entrypoint ?? []), ...(spec.args ?? (spec.entrypoint ? [] : config.Cmd ?? []))];
+      if (!rt.process.args.length) throw new Error(`${archive} has no entrypoint or command, and none was given`);
+      rt.process.user = numericUser(spec.user ?? config.User);
+      rt.process.env = [...(config.Env ?? []), ...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+      rt.process.cwd = config.WorkingDir || '/';
+      rt.root.readonly = spec.readOnly ?? true;
+      for (const m of spec.tmpfs ?? []) rt.mounts.push({ destination: m, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', 'size=256m'] });
+      await writeFile(path, JSON.stringify(rt));
+      const state = join(dir, 'runc');
+      try {
+        results.push(await run('runc', ['--root', state, 'run', '--bundle', join(dir, 'bundle'), id]));
+      } finally {
+        await run('runc', ['--root', state, 'delete', '--force', id]);
+      }
     }
+    return results;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
