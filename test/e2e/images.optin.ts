@@ -15,7 +15,7 @@ import { runImageEach, type RunSpec } from '../../testenv/images/run.ts';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const why = await imagesUnavailable(log);
-if (why) log(`\n*** test/e2e/images_test.ts DID NOT RUN: ${why} ***\n`);
+if (why) log(`\n*** test/e2e/images.optin.ts DID NOT RUN: ${why} ***\n`);
 
 let built: Images;
 const image = (name: ImageName): Image => built.images.find((i) => i.name === name)!;
