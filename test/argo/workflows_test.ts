@@ -142,6 +142,28 @@ describe('steps', () => {
     assert.equal(await logOf(name), `${msg}\n`);
   });
 
+  it("puts the main container's termination message (the kubelet's rules) into the failed node's message", async () => {
+    const name = 'term-msg';
+    // The file is where the pod's terminationMessagePath would be mounted; its path comes in the environment.
+    const sh = (script: string, policy?: string) => ({
+      image: 'alpine', command: ['sh', '-c', script], ...(policy ? { terminationMessagePolicy: policy } : {}),
+    });
+    await submit(env, { metadata: { name }, spec: { entrypoint: 'main', templates: [
+      { name: 'main', steps: [[
+        { name: 'file', template: 'file' }, { name: 'fallback', template: 'fallback' }, { name: 'plain', template: 'plain' },
+      ]] },
+      { name: 'file', container: sh('echo log line; printf "table t is missing" > "$SQLFLOW_STEP_TERMINATION_MESSAGE_PATH"; exit 1') },
+      { name: 'fallback', container: sh('echo first; echo last words; exit 2', 'FallbackToLogsOnError') },
+      { name: 'plain', container: sh('echo only in the log; exit 3') },
+    ] } });
+    const wf = await waitDone(env, name);
+    assert.equal(nodeByName(wf, `${name}[0].file`)!.message, 'main: Error (exit code 1): table t is missing');
+    assert.equal(nodeByName(wf, `${name}[0].fallback`)!.message, 'main: Error (exit code 2): first\nlast words\n');
+    assert.equal(nodeByName(wf, `${name}[0].plain`)!.message, 'main: Error (exit code 3)', 'policy File (the default): the log is not used');
+    const p = (await podsOf(env, name)).find((x) => x.metadata!.name === pod(name, `${name}[0].file`, 'file'))!;
+    assert.equal(p.status!.containerStatuses!.find((c) => c.name === 'main')!.state!.terminated!.message, 'table t is missing');
+  });
+
   it('expands withItems (scalars and maps) into item nodes', async () => {
     const name = 'items';
     await submit(env, { metadata: { name }, spec: { entrypoint: 'main', templates: [

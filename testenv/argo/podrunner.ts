@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1ContainerStatus, type V1Pod, type V1PodStatus } from '@kubernetes/client-node';
 import { patchOptions } from '../../src/kube/index.ts';
 import type { LogStore } from '../kubelet/logstore.ts';
+import { TERMINATION_MESSAGE_PATH_ENV, terminationMessage } from '../kubelet/termination.ts';
 import { ContainerConfigError, containerArgv, containerEnv } from './env.ts';
 import { EXECUTOR_IMAGE, SCRIPT_SOURCE_PATH, isTerminalPodPhase } from './pods.ts';
 import { runProcess, type RunningProcess } from './runner.ts';
@@ -213,6 +214,8 @@ export class PodRunner {
         }
         cwd = main.workingDir;
       }
+      const terminationFile = join(workDir, 'termination-log');
+      await writeFile(terminationFile, '');
       const env: Record<string, string> = {
         PATH: [...this.opts.extraPath, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(':'),
         HOME: process.env.HOME ?? '/',
@@ -220,6 +223,8 @@ export class PodRunner {
         ...(process.env.LANG ? { LANG: process.env.LANG } : {}),
         ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
         ...Object.fromEntries(vars),
+        // Where the container's terminationMessagePath would be mounted (an empty file, as the kubelet makes it).
+        [TERMINATION_MESSAGE_PATH_ENV]: terminationFile,
       };
       const mainStart = now();
       logs.start(e.ns, e.name, 'main');
@@ -237,7 +242,9 @@ export class PodRunner {
       }
       e.proc = runProcess({ argv, env, cwd, onOutput: (d) => logs.append(e.ns, e.name, 'main', d) });
       const out = await e.proc.done;
-      await this.finish(e, base, running('wait', startTime), mainStart, out);
+      // A message of the runner's own (a command not found: the executor's) comes first, then the kubelet's rule.
+      const message = out.message ?? await terminationMessage(terminationFile, main.terminationMessagePolicy, out.exitCode, logs.get(e.ns, e.name, 'main'));
+      await this.finish(e, base, running('wait', startTime), mainStart, message === undefined ? out : { ...out, message });
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }

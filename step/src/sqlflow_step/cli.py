@@ -1,7 +1,8 @@
 """`step -e "<program>"`: run SQLFlow statements the way SQLFlow's step binary did.
 
 Output: `YYYY/MM/DD HH:MM:SS SQLFlow Step Execute:` and the program, then each statement's
-lines, then `(N.NN sec)`. On failure: `message:<message:"runSQLProgram error: …" > ` and exit 1.
+lines, then `(N.NN sec)`. On failure: `message:<message:"runSQLProgram error: …" > ` and exit 1, with the
+same message (plain) in the container's termination message file (termination.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 from .encoding import message_line
 from .errors import StatementSyntaxError, StepError, line_column
 from .output import Emitter
+from .termination import write_termination_message
 
 
 def unescape(program: str) -> str:
@@ -69,6 +71,7 @@ def _fail(emit: Emitter, text: str, ds: object | None, prefix: str = "runSQLProg
     if scrub is not None:
         text = scrub(text)
     emit(message_line(prefix + text))
+    write_termination_message(prefix + text)  # what the job's status shows (the kubelet reads it, Argo copies it)
     return 1
 
 

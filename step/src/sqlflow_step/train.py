@@ -51,6 +51,8 @@ def execute_train(ds: Datasource, st: Statement, emit: Emit) -> None:
     x = fc.transform(features, df, onehot)
     classes = _classes(family, attrs, df[label]) if label is not None else None
     y = _encode_label(df[label], classes) if label is not None else None
+    label_type = _label_type(df[label], classes) if label is not None else "INT"
+    del df  # the model only needs the matrix: free the frame before fitting (it is the step's largest object)
     val = None
     if attrs.get("validation.select"):
         vdf = read(ds, attrs["validation.select"])
@@ -76,7 +78,7 @@ def execute_train(ds: Datasource, st: Statement, emit: Emit) -> None:
         "features": features,
         "feature_names": fc.names(features, onehot),
         "label": label,
-        "label_type": _label_type(df[label], model.classes) if label is not None else "INT",
+        "label_type": label_type,
         "classes": _json_safe(model.classes),
         "evaluation": result,
     }
