@@ -16,6 +16,8 @@ import { until } from '../support/http.ts';
 
 const EXAMPLES = process.env.SQLFLOW_ARGO_EXAMPLES ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'argo', 'examples');
 const why = unsupported();
+// Queue behind another test run's real node on this machine instead of failing at once.
+process.env.SQLFLOW_REAL_NODE_WAIT ??= '2400';
 
 const overlay = (manifests: string, version: string) => `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization

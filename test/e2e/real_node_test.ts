@@ -19,6 +19,8 @@ import { raw, until } from '../support/http.ts';
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const cli = join(root, 'testenv', 'cli.ts');
 const why = unsupported();
+// Queue behind another test run's real node on this machine instead of failing at once.
+process.env.SQLFLOW_REAL_NODE_WAIT ??= '2400';
 
 function run(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((ok) => {

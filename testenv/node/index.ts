@@ -73,7 +73,7 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
   if (why) throw new Error(why);
   const state = nodeStateDir();
   await mkdir(state, { recursive: true });
-  const unlock = await lockMachine(join(cacheRoot(), 'real-node.lock'));
+  const unlock = await lockMachine(join(cacheRoot(), 'real-node.lock'), log);
   const run = join(state, 'run');
   const procs: Managed[] = [];
   let cp: ControlPlane | undefined;
