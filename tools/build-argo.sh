@@ -14,15 +14,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 module=github.com/argoproj/argo-workflows/v4
 version=$(sed -n "s|^require $module \(v[^ ]*\)$|\1|p" "$here/argo/go.mod")
 [ -n "$version" ] || { echo "build-argo: tools/argo/go.mod has no 'require $module vX.Y.Z' line" >&2; exit 1; }
-mkdir -p "$(dirname "$dest")"
-exec 9>"$dest.lock"
-flock 9
-if [ -f "$dest/.complete" ]; then exit 0; fi
+. "$here/build-cache.sh"
+build_begin "$dest"
 command -v go >/dev/null || { echo "build-argo: Go >= 1.25 with access to the Go module proxy is needed to build Argo $version" >&2; exit 1; }
-tmp="$dest.tmp.$$"
-rm -rf "$tmp"; mkdir -p "$tmp"
-trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-start=$(date +%s)
 echo "build-argo: downloading $module@$version" >&2
 # -json prints the unpacked module's folder; go.sum beside go.mod makes the download verified.
 dir=$(cd "$here/argo" && go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
@@ -40,8 +34,4 @@ for cmd in argoexec workflow-controller; do
 done
 cp -r "$tmp/src/manifests" "$tmp/manifests"
 rm -rf "$tmp/src"
-echo "build-argo: done in $(( $(date +%s) - start ))s" >&2
-touch "$tmp/.complete"
-rm -rf "$dest"
-mv "$tmp" "$dest"
-trap - EXIT
+build_done build-argo
