@@ -19,7 +19,7 @@ import { guardRules, installGuard } from './egress.ts';
 import { assertUnrouted, ensurePackages, hostAddress, unsupported } from './host.ts';
 import { importImages, nodeImages } from './images.ts';
 import { startKubelet } from './kubelet.ts';
-import { lockMachine } from './lock.ts';
+import { lockMachine, lockOwner } from './lock.ts';
 import { POD_CIDR } from './network.ts';
 import { hasPrior, recordPrior, restoreHost } from './restore.ts';
 import { exec } from './run.ts';
@@ -57,10 +57,18 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
   throw new Error(`${what} not reached within ${timeoutMs / 1000}s${logFile ? `; see ${logFile}` : ''}`);
 }
 
-/** Undoes a run whose owner died before restoring (cluster:down calls this too). */
-export async function restoreLeftovers(log: (m: string) => void): Promise<string[]> {
+/**
+ * Undoes a run whose owner died before restoring (cluster:down calls this too). A live owner's
+ * node is left alone: its prior state is its own to restore, and it may be another test run's.
+ */
+export async function restoreLeftovers(log: (m: string) => void, opts: { locked?: boolean } = {}): Promise<string[]> {
   const state = nodeStateDir();
   if (!hasPrior(state)) return [];
+  const owner = opts.locked ? undefined : await lockOwner(join(cacheRoot(), 'real-node.lock'));
+  if (owner) {
+    log(`real node: process ${owner} runs a real node on this machine; leaving it (it restores the machine when it stops)`);
+    return [];
+  }
   log('real node: restoring the machine from an earlier run that did not finish');
   return restoreHost(state, [join(state, 'run')], log);
 }
@@ -99,7 +107,7 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
     return left;
   };
   try {
-    const restored = await restoreLeftovers(log);
+    const restored = await restoreLeftovers(log, { locked: true });
     if (restored.length) throw new Error(`an earlier real node left the machine changed and it could not be restored:\n  ${restored.join('\n  ')}`);
     await ensurePackages(log);
     await resolveBinaries();

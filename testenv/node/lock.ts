@@ -40,3 +40,9 @@ export async function lockMachine(path: string, log: (m: string) => void = () =>
     }
   }
 }
+
+/** The live process other than this one that holds the lock, if any. */
+export async function lockOwner(path: string): Promise<number | undefined> {
+  const owner = Number(await readFile(join(path, 'owner'), 'utf8').catch(() => '0'));
+  return owner && owner !== process.pid && alive(owner) ? owner : undefined;
+}
