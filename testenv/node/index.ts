@@ -15,7 +15,7 @@ import { freePort } from '../controlplane/ports.ts';
 import { resolveNodeBinaries, type NodeBinaries } from './binaries.ts';
 import { writeCni } from './cni.ts';
 import { removeAllContainers, startContainerd, type Containerd } from './containerd.ts';
-import { guardRules, installGuard } from './egress.ts';
+import { guardPorts, guardRules, installGuard } from './egress.ts';
 import { assertUnrouted, ensurePackages, hostAddress, unsupported } from './host.ts';
 import { importImages, nodeImages } from './images.ts';
 import { startKubelet } from './kubelet.ts';
@@ -44,6 +44,8 @@ export interface RealNode {
   importImages(tars: string[]): Promise<void>;
   /** Gives an imported image another name (e.g. the name a manifest uses). */
   tagImage(source: string, target: string): Promise<void>;
+  /** Keeps these host ports off every interface but loopback and the pod bridge (call before listening on the node address). */
+  guardPorts(ports: number[]): Promise<void>;
   /** Stops everything and restores the machine; returns what still differs from before (empty: as found). */
   stop(): Promise<string[]>;
 }
@@ -157,7 +159,7 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
     log(`real node: ${NODE_NAME} Ready`);
     const ctr = containerd.ctr;
     return {
-      controlPlane: cp, nodeName: NODE_NAME, address, stop,
+      controlPlane: cp, nodeName: NODE_NAME, address, stop, guardPorts,
       importImages: (tars) => importImages(ctr, tars),
       tagImage: async (source, target) => {
         await exec('ctr', [...ctr, '-n', 'k8s.io', 'images', 'rm', target]);
