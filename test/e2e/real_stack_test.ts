@@ -208,7 +208,7 @@ if (why) {
     });
 
     it('trains a model with TO TRAIN on the samples in MariaDB', async () => {
-      await jobs.create('train', { sql: 'SELECT * FROM iris.train TO TRAIN DNNClassifier WITH model.n_classes = 3, model.hidden_units = [10, 10] LABEL class INTO e2e.iris_model;', datasource: DATASOURCE });
+      await jobs.create('train', { sql: 'SELECT * FROM iris.train TO TRAIN DNNClassifier WITH model.n_classes = 3, model.hidden_units = [10, 10] LABEL class INTO sqlflow_models.e2e_iris;', datasource: DATASOURCE });
       const j = await timed('job train', () => jobs.phase('train', 'Succeeded', 600_000));
       assert.equal(j.status!.steps![0]!.exitCode, 0);
       const logs = await sqlflow(['logs', 'train'], env);
