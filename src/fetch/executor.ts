@@ -15,3 +15,12 @@ export function isExecutorLine(text: string): boolean {
   if (text.startsWith('{"time":')) return JSON_LINE.test(text);
   return false;
 }
+
+/**
+ * Cobra's `Error: exit status N`, which the emissary prints (untagged) after a step that exited non-zero. Fetch
+ * delivers it — by its text alone it cannot be told from a step's own line — but it says nothing the exit code
+ * does not, so a step's "last line" (proto.SQLFlow's failure message) skips it.
+ */
+export function isExecutorExitLine(text: string): boolean {
+  return /^Error: exit status \d+$/.test(text);
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isExecutorLine } from './executor.ts';
+import { isExecutorExitLine, isExecutorLine } from './executor.ts';
 
 test('isExecutorLine: Argo\'s emissary lines (slog text and JSON, argo=true anywhere after msg)', () => {
   for (const l of [
@@ -24,4 +24,10 @@ test('isExecutorLine: a step\'s own lines are never taken for the executor\'s', 
     '{"time":"2026-12-02T04:30:01Z","level":"INFO","msg":"x","argo":false}',
     '2026/12/02 04:30:01 SQLFlow Step Execute:',
   ]) assert.equal(isExecutorLine(l), false, l);
+});
+
+test('isExecutorExitLine: cobra\'s line after a non-zero exit, nothing else', () => {
+  assert.equal(isExecutorExitLine('Error: exit status 1'), true);
+  assert.equal(isExecutorExitLine('Error: exit status 137'), true);
+  for (const l of ['Error: exit status', 'Error: exit status 1 (x)', 'error: exit status 1', ' Error: exit status 1', 'exit status 1']) assert.equal(isExecutorExitLine(l), false, l);
 });
