@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { resolveBinaries } from '../../testenv/controlplane/binaries.ts';
-import { differences, snapshot, type HostState } from '../../testenv/node/hoststate.ts';
-import { NODE_NAME, nodeStateDir, unsupported } from '../../testenv/node/index.ts';
+import { differences, type HostState } from '../../testenv/node/hoststate.ts';
+import { ensurePackages } from '../../testenv/node/host.ts';
+import { NODE_NAME, snapshotWhenFree, unsupported } from '../../testenv/node/index.ts';
 import { Jobs } from '../support/jobs.ts';
 import { until } from '../support/http.ts';
 import { clusterCli, run, secs, sqlflow, type Ran } from './realstack_support.ts';
@@ -63,7 +64,9 @@ if (why) {
 
     before(async () => {
       clusterDir = await mkdtemp(join(tmpdir(), 'sqlflow-e2e-stack-'));
-      prior = await snapshot(nodeStateDir());
+      // The snapshot reads nft and iptables: on a fresh machine their packages come first (a lasting change, on purpose).
+      await ensurePackages((m) => console.error(m));
+      prior = await snapshotWhenFree((m) => console.error(m));
       kubectlBin = (await resolveBinaries()).kubectl;
       const up: Ran = await timed('cluster:up --node=real (images, node, Argo, operator, MariaDB)', () => clusterCli('up', ['--node=real'], { ...process.env, SQLFLOW_CLUSTER_DIR: clusterDir }));
       const daemon = await readFile(join(clusterDir, 'daemon.log'), 'utf8').catch(() => '');
@@ -248,7 +251,7 @@ if (why) {
       const r = await timed('cluster:down', () => clusterCli('down', [], env));
       downDone = true;
       assert.equal(r.code, 0, `cluster:down failed:\n${r.stderr}\n${r.stdout}`);
-      assert.deepEqual(differences(prior, await snapshot(nodeStateDir())), []);
+      assert.deepEqual(differences(prior, await snapshotWhenFree((m) => console.error(m))), []);
     });
   });
 }

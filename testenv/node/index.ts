@@ -16,6 +16,7 @@ import { resolveNodeBinaries, type NodeBinaries } from './binaries.ts';
 import { writeCni } from './cni.ts';
 import { removeAllContainers, startContainerd, type Containerd } from './containerd.ts';
 import { guardPorts, guardRules, installGuard } from './egress.ts';
+import { snapshot, type HostState } from './hoststate.ts';
 import { assertUnrouted, ensurePackages, hostAddress, unsupported } from './host.ts';
 import { importImages, nodeImages } from './images.ts';
 import { startKubelet } from './kubelet.ts';
@@ -57,6 +58,21 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${what} not reached within ${timeoutMs / 1000}s${logFile ? `; see ${logFile}` : ''}`);
+}
+
+/**
+ * The machine's state while no real node runs: taken under the machine lock (queueing behind another
+ * run's node as SQLFLOW_REAL_NODE_WAIT allows), so a test's before/after comparison never sees another
+ * run's node.
+ */
+export async function snapshotWhenFree(log: (m: string) => void = () => {}): Promise<HostState> {
+  await mkdir(nodeStateDir(), { recursive: true });
+  const unlock = await lockMachine(join(cacheRoot(), 'real-node.lock'), log);
+  try {
+    return await snapshot(nodeStateDir());
+  } finally {
+    await unlock();
+  }
 }
 
 /** Undoes a run whose owner died before restoring (cluster:down calls this too). */
