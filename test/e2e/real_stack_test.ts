@@ -143,6 +143,7 @@ if (why) {
       assert.equal(failed.exitCode, 1);
       assert.match(s.message!, /^step 2 \(step-2\) failed \(exit code 1\)/);
       assert.match(s.message!, /no_such_table/, 'the termination message reaches the job\'s status through real Argo');
+      console.error(`e2e: failing job's message: ${s.message}`);
       assert.equal(s.steps!.some((x) => x.index === 2), false, 'the third step never ran');
     });
 
