@@ -189,13 +189,15 @@ if (why) {
         },
       });
       const running = await jobs.waitFor('pod-gone', 'step running', (x) => x.status?.steps?.[0]?.phase === 'Running', 300_000);
-      // Argo re-creates the pod of a node it still holds Pending (PodInitializing): delete only once Argo's own
-      // node is Running and the step has printed.
+      // Argo re-submits a missing pod of a node that is Pending, and leaves one started less than
+      // RECENTLY_STARTED_POD_DURATION (10 s) ago alone (workflow/controller/operator.go): either way a pod deleted
+      // then comes back under the same name and the step runs again. Delete only after that window.
       const wf = running.status!.workflowName!;
-      await until('Argo\'s node Running', async () => {
-        const w = (await jobs.workflows(`sqlflow.org/job=pod-gone`))[0] as { status?: { nodes?: Record<string, { phase?: string }> } } | undefined;
-        return w?.status?.nodes?.[wf]?.phase === 'Running';
-      }, 120_000, 300);
+      await until('Argo\'s node Running for over 10 s', async () => {
+        const w = (await jobs.workflows(`sqlflow.org/job=pod-gone`))[0] as { status?: { nodes?: Record<string, { phase?: string; startedAt?: string }> } } | undefined;
+        const n = w?.status?.nodes?.[wf];
+        return n?.phase === 'Running' && Date.now() - Date.parse(n.startedAt ?? '') > 11_000;
+      }, 120_000, 500);
       await until('the step printed', async () => (await kubectl(['logs', wf, '-c', 'main'])).includes('started'), 120_000, 300);
       await core.deleteNamespacedPod({ namespace: 'default', name: running.status!.steps![0]!.podName! });
       const j = await timed('pod deleted to job end', () => jobs.waitFor('pod-gone', 'job ended', (x) => x.status?.phase === 'Failed' || x.status?.phase === 'Error', 180_000));
