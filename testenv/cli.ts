@@ -101,7 +101,7 @@ async function down(quiet = false): Promise<void> {
   const pid = await running();
   if (pid) {
     process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 120_000; // the real stack drains its pods first
+    const deadline = Date.now() + 240_000; // the real stack drains its pods first
     while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     if (alive(pid)) process.kill(pid, 'SIGKILL');
   }

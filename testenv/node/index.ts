@@ -20,7 +20,7 @@ import { snapshot, type HostState } from './hoststate.ts';
 import { assertUnrouted, ensurePackages, hostAddress, unsupported } from './host.ts';
 import { importImages, nodeImages } from './images.ts';
 import { startKubelet } from './kubelet.ts';
-import { lockMachine } from './lock.ts';
+import { lockMachine, otherHolder } from './lock.ts';
 import { POD_CIDR } from './network.ts';
 import { hasPrior, recordPrior, restoreHost } from './restore.ts';
 import { exec } from './run.ts';
@@ -79,6 +79,13 @@ export async function snapshotWhenFree(log: (m: string) => void = () => {}): Pro
 export async function restoreLeftovers(log: (m: string) => void): Promise<string[]> {
   const state = nodeStateDir();
   if (!hasPrior(state)) return [];
+  // A live node of another process (another checkout's cluster, a test run) owns that record: restoring now
+  // would pull its netfilter guard, bridge and mounts from under its running pods.
+  const holder = await otherHolder(join(cacheRoot(), 'real-node.lock'));
+  if (holder) {
+    log(`real node: process ${holder} runs a real node on this machine; leaving its state alone`);
+    return [];
+  }
   log('real node: restoring the machine from an earlier run that did not finish');
   return restoreHost(state, [join(state, 'run')], log);
 }

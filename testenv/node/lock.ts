@@ -40,3 +40,9 @@ export async function lockMachine(path: string, log: (m: string) => void = () =>
     }
   }
 }
+
+/** The pid of a live process other than this one holding the lock at `path`, if any. */
+export async function otherHolder(path: string): Promise<number | undefined> {
+  const owner = Number(await readFile(join(path, 'owner'), 'utf8').catch(() => '0'));
+  return owner && owner !== process.pid && alive(owner) ? owner : undefined;
+}
