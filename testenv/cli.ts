@@ -3,12 +3,14 @@
 //   up    start the daemon (or reuse a running one) with the step runtime's datasource (MariaDB
 //         where installed, else SQLite) loaded with the samples; prints export lines for PATH,
 //         KUBECONFIG and SQLFLOW_DATASOURCE. `up --dry-run`: no step runtime (the dry-run step);
-//         `up --sqlite`: SQLite even where MariaDB is installed. `up --node=real`: instead, a real
-//         node (testenv/node: kubelet + containerd, as root) with its control plane; it changes
-//         machine-wide state, which `down` restores.
+//         `up --sqlite`: SQLite even where MariaDB is installed. `up --node=real`: instead, the real
+//         stack (testenv/realstack, as root): a real node (kubelet + containerd) with its control
+//         plane, real Argo, the operator from its image (2 replicas) and MariaDB for the step image;
+//         it changes machine-wide state, which `down` restores.
 //   down  stop it and every process it started
 //   serve (internal) run in the foreground until SIGTERM
-//   binaries  find or build the control-plane binaries (the test command runs this first)
+//   binaries  find or build the control-plane binaries, and where the e2e tier runs the node's
+//             binaries and the test-bed images (the test command runs this first)
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -30,7 +32,7 @@ async function running(): Promise<number | undefined> {
 
 interface Ready {
   kubeconfig: string;
-  realNode?: string;
+  realNode?: { name: string; api: string; operatorImage: string; datasourceSecret: string };
   datasource?: { kind: string; url: string; secret: string; stepBin: string };
 }
 
@@ -83,20 +85,23 @@ async function up(flags: string[]): Promise<void> {
   const bin = (await resolveBinaries()).kubectl.replace(/\/kubectl$/, '');
   console.log(`export PATH=${bin}:$PATH  # kubectl ${'v1.37.2'}`);
   if (r.realNode) {
-    console.error(`cluster: real node ${r.realNode} Ready (kubelet + containerd); \`npm run cluster:down\` stops it and restores the machine`);
+    const n = r.realNode;
+    console.error(`cluster: real node ${n.name} Ready (kubelet + containerd), real Argo in namespace argo, the operator (${n.operatorImage}, 2 replicas) in sqlflow-system;`);
+    console.error(`cluster: its API through its Service: sqlflow --server ${n.api} (token in SQLFLOW_AUTH_TOKEN); jobs in default get MariaDB with spec.datasource Secret ${n.datasourceSecret}`);
+    console.error('cluster: `npm run cluster:down` stops it and restores the machine');
   }
-  console.log(`export KUBECONFIG=${r.kubeconfig}`);
   if (r.datasource) {
     console.error(`cluster: the step runtime runs on ${r.datasource.kind} (samples loaded; steps find ${r.datasource.stepBin}/step first on PATH); jobs get the datasource with --datasource-secret ${r.datasource.secret}`);
     console.log(`export SQLFLOW_DATASOURCE='${r.datasource.url}'`);
   }
+  console.log(`export KUBECONFIG=${r.kubeconfig}`);
 }
 
 async function down(quiet = false): Promise<void> {
   const pid = await running();
   if (pid) {
     process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 240_000; // the real stack drains its pods first
     while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
@@ -115,10 +120,13 @@ async function down(quiet = false): Promise<void> {
 
 async function serveRealNode(): Promise<void> {
   await rm(readyFile, { force: true });
-  const { startRealNode } = await import('./node/index.ts');
-  const node = await startRealNode({ log: (m) => console.log(m) });
-  await writeFile(readyFile, JSON.stringify({ kubeconfig: node.controlPlane.kubeconfigPath, realNode: node.nodeName } satisfies Ready), { mode: 0o600 });
-  console.log(`cluster: ready; export KUBECONFIG=${node.controlPlane.kubeconfigPath}`);
+  const { startRealStack, DATASOURCE_SECRET } = await import('./realstack/index.ts');
+  const stack = await startRealStack({ log: (m) => console.log(m) });
+  const node = stack.node;
+  console.log(`cluster: phases ${stack.phases.map(([p, s]) => `${p} ${s.toFixed(1)}s`).join(', ')}`);
+  const realNode = { name: node.nodeName, api: stack.apiUrl, operatorImage: stack.operatorImage, datasourceSecret: `${DATASOURCE_SECRET.name}:${DATASOURCE_SECRET.key}` };
+  await writeFile(readyFile, JSON.stringify({ kubeconfig: stack.kubeconfig, realNode } satisfies Ready), { mode: 0o600 });
+  console.log(`cluster: ready; export KUBECONFIG=${stack.kubeconfig}`);
   // The node's processes are detached and unref'd: without this the daemon would exit, and its guardian would stop them.
   const keepAlive = setInterval(() => {}, 60_000);
   let stopping = false;
@@ -126,7 +134,7 @@ async function serveRealNode(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await rm(readyFile, { force: true });
-    const left = await node.stop();
+    const left = await stack.stop();
     clearInterval(keepAlive);
     console.log(left.length ? `cluster: the machine still differs from before:\n  ${left.join('\n  ')}` : 'cluster: machine restored');
     process.exit(0);
@@ -173,6 +181,13 @@ else if (cmd === 'binaries') {
     const { resolveNodeBinaries, nodeBinariesDir } = await import('./node/binaries.ts');
     await resolveNodeBinaries((m) => console.error(m));
     console.error(`node binaries: ${nodeBinariesDir()}`);
+    // And its images (Argo's Go build, the bases, the operator and step images): a cold build takes far
+    // longer than a test's timeout. Where buildah cannot run, the e2e tests say why instead.
+    const { ensureImages, imagesUnavailable, imagesDir } = await import('./images/index.ts');
+    if (!(await imagesUnavailable((m) => console.error(m)))) {
+      await ensureImages((m) => console.error(m));
+      console.error(`test-bed images: ${imagesDir()}`);
+    }
   }
 }
 else {

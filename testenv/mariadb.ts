@@ -1,6 +1,6 @@
 // A real MariaDB server as a local process, for the local stack and the tests: Debian's
 // `mariadb-server` (mariadbd, mariadb-install-db), a data folder of its own made by
-// mariadb-install-db, listening on a free loopback port, with a user `sqlflow` whose random
+// mariadb-install-db, listening on a free port of loopback (or of a given address), with a user `sqlflow` whose random
 // password never appears in an argument (it reaches the server through an --init-file that is
 // removed once the server is up). Stopped with its process group; a guardian kills it if the
 // owning Node process dies. Never imported by src/.
@@ -39,7 +39,7 @@ export async function findMariadb(): Promise<MariadbBinaries | undefined> {
 export interface Mariadb {
   port: number;
   dir: string;
-  /** SQLFlow's form, as steps read it from SQLFLOW_DATASOURCE: mysql://sqlflow:<password>@tcp(127.0.0.1:<port>)/?maxAllowedPacket=0 */
+  /** SQLFlow's form, as steps read it from SQLFLOW_DATASOURCE: mysql://sqlflow:<password>@tcp(<address>:<port>)/?maxAllowedPacket=0 */
   url: string;
   logFile: string;
   stop(): Promise<void>;
@@ -56,8 +56,22 @@ function run(cmd: string, args: string[]): Promise<{ code: number; out: string }
  * Starts MariaDB with a fresh data folder in `dir` (default: a temporary folder, removed on stop).
  * Resolves once the server is ready for connections. Throws a clear error when MariaDB is not installed.
  */
-export async function startMariadb(opts: { dir?: string; log?: (m: string) => void } = {}): Promise<Mariadb> {
+export interface MariadbOptions {
+  dir?: string;
+  log?: (m: string) => void;
+  /** The address to listen on (default 127.0.0.1; the real node's stack gives its node address, which pods reach). */
+  address?: string;
+  /** Host patterns the `sqlflow` user may connect from (default: the listen address), e.g. '10.88.0.%' for pods. */
+  clients?: string[];
+  /** Called with the port before the server listens (the real node adds it to its egress guard's port set). */
+  beforeListen?: (port: number) => Promise<void>;
+}
+
+export async function startMariadb(opts: MariadbOptions = {}): Promise<Mariadb> {
   const log = opts.log ?? (() => {});
+  const address = opts.address ?? '127.0.0.1';
+  const clients = opts.clients ?? [address];
+  for (const c of clients) if (!/^[0-9a-f.:%_/]+$/i.test(c)) throw new Error(`startMariadb: client host pattern ${c} is not an address pattern`);
   const bins = await findMariadb();
   if (!bins) throw new Error('MariaDB is not installed (no mariadbd / mariadb-install-db): on Debian, apt-get install mariadb-server; the local stack falls back to SQLite without it');
   await reapStale(tmpdir(), STATE_PREFIX);
@@ -75,16 +89,17 @@ export async function startMariadb(opts: { dir?: string; log?: (m: string) => vo
 
   const password = randomBytes(18).toString('base64url');
   const initFile = join(dir, 'init.sql');
-  await writeFile(initFile, [
-    `CREATE USER IF NOT EXISTS '${MARIADB_USER}'@'127.0.0.1' IDENTIFIED BY '${password}';`,
-    `GRANT ALL PRIVILEGES ON *.* TO '${MARIADB_USER}'@'127.0.0.1' WITH GRANT OPTION;`, '',
-  ].join('\n'), { mode: 0o600 });
+  await writeFile(initFile, [...clients.flatMap((c) => [
+    `CREATE USER IF NOT EXISTS '${MARIADB_USER}'@'${c}' IDENTIFIED BY '${password}';`,
+    `GRANT ALL PRIVILEGES ON *.* TO '${MARIADB_USER}'@'${c}' WITH GRANT OPTION;`,
+  ]), ''].join('\n'), { mode: 0o600 });
   // A unix socket path must fit in sun_path (108 bytes); a deep state folder gets one in the temp folder.
   const socket = join(dir, 'mariadbd.sock').length < 100 ? join(dir, 'mariadbd.sock') : join(tmpdir(), `${STATE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}.sock`);
   const port = await freePort();
+  await opts.beforeListen?.(port);
   const errorLog = join(dir, 'mariadbd.err');
   const proc: Managed = await startProcess(dir, 'mariadbd', bins.mariadbd, [
-    '--no-defaults', `--datadir=${data}`, `--socket=${socket}`, `--port=${port}`, '--bind-address=127.0.0.1',
+    '--no-defaults', `--datadir=${data}`, `--socket=${socket}`, `--port=${port}`, `--bind-address=${address}`,
     '--skip-name-resolve', `--user=${user}`, `--init-file=${initFile}`, `--log-error=${errorLog}`,
     `--pid-file=${join(dir, 'mariadbd.pid-file')}`, '--performance-schema=OFF', '--skip-log-bin',
     '--innodb-buffer-pool-size=256M', '--innodb-flush-log-at-trx-commit=2', '--max-allowed-packet=256M',
@@ -113,9 +128,9 @@ export async function startMariadb(opts: { dir?: string; log?: (m: string) => vo
   } finally {
     await rm(initFile, { force: true });
   }
-  log(`mariadb: ${bins.mariadbd} on 127.0.0.1:${port}, data in ${data}`);
+  log(`mariadb: ${bins.mariadbd} on ${address}:${port}, data in ${data}`);
   return {
     port, dir, logFile: errorLog, stop,
-    url: `mysql://${MARIADB_USER}:${password}@tcp(127.0.0.1:${port})/?maxAllowedPacket=0`,
+    url: `mysql://${MARIADB_USER}:${password}@tcp(${address}:${port})/?maxAllowedPacket=0`,
   };
 }

@@ -17,6 +17,7 @@ import {
 import { podWaitReason, type PodWaitView } from '../workflow/podwait.ts';
 import type { ReaderCache } from './cache.ts';
 import type { ParsedLine } from './cursor.ts';
+import { isExecutorLine } from './executor.ts';
 import { PodLogError } from './podlog.ts';
 import { LogReader } from './reader.ts';
 import type { JobSource, JobState, PodObj, WorkflowObj } from './source.ts';
@@ -243,6 +244,8 @@ export class Fetcher {
           const stepDone = nodeDone(d.step.phase) || (st.workflow !== undefined && workflowCompleted(st.workflow));
           const r = await this.readStep(pos, d.pod, terminated, stepDone, budget, deadline, ac.signal);
           for (const l of r.lines) {
+            // Read past (the cursor moves on) but not delivered: Argo's executor, not the step, wrote it.
+            if (isExecutorLine(l.text)) continue;
             const fl: FetchedLine = { step: d.step.index, text: l.text };
             if (opts.timestamps && l.time) fl.time = l.time;
             lines.push(fl);

@@ -13,6 +13,7 @@ import { jobManifest, RunSpecError } from '../client/jobs.ts';
 import type { Fetcher, FetchResult, StepInfo } from '../fetch/fetch.ts';
 import type { JobSource } from '../fetch/source.ts';
 import { parseResponseLine } from '../fetch/table.ts';
+import { isExecutorExitLine } from '../fetch/executor.ts';
 import { describeError } from '../kube/errors.ts';
 import { patchCustomObject } from '../kube/patch.ts';
 import type { Logger } from '../kube/logger.ts';
@@ -325,7 +326,7 @@ export function translate(r: FetchResult, from: FetchPosition, prev: StepState, 
     announce(i);
     for (const t of lines) {
       responses.push(...lineResponses(t));
-      if (t.trim()) state.last = clip(t);
+      if (t.trim() && !isExecutorExitLine(t)) state.last = clip(t);
     }
     // A pod that printed is running, even if the informer has not seen its phase change yet.
     let phase = done?.phase ?? current?.phase ?? '';
@@ -358,7 +359,7 @@ export function translate(r: FetchResult, from: FetchPosition, prev: StepState, 
         announce(following);
         for (const t of nextLines) {
           responses.push(...lineResponses(t));
-          if (t.trim()) state.last = clip(t);
+          if (t.trim() && !isExecutorExitLine(t)) state.last = clip(t);
         }
         // A step that printed is running (its end, if already recorded, is reported once, when it is drained).
         responses.push(msg(`${tag(following)} Status: Running`));

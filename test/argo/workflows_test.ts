@@ -9,6 +9,7 @@ import { fnv1a32, startLocalArgo, type Workflow } from '../../testenv/argo/index
 import { ORPHAN_MESSAGE } from '../../testenv/argo/podrunner.ts';
 import { open, raw, until } from '../support/http.ts';
 import { boot, getWf, nodeByName, patchWf, podsOf, shutdown, submit, waitDone, type Env } from './support.ts';
+import { withoutExecutorLines } from '../support/emissary.ts';
 
 let env: Env;
 before(async () => { env = await boot(); });
@@ -23,7 +24,7 @@ const echo = { name: 'echo', inputs: { parameters: [{ name: 'msg' }] }, containe
 async function logOf(p: string, container = 'main'): Promise<string> {
   const r = await raw(env.kc, 'GET', `/api/v1/namespaces/default/pods/${p}/log?container=${container}`);
   assert.equal(r.status, 200, r.body);
-  return r.body;
+  return container === 'main' ? withoutExecutorLines(r.body) : r.body;
 }
 
 describe('steps', () => {
@@ -158,7 +159,9 @@ describe('steps', () => {
     ] } });
     const wf = await waitDone(env, name);
     assert.equal(nodeByName(wf, `${name}[0].file`)!.message, 'main: Error (exit code 1): table t is missing');
-    assert.equal(nodeByName(wf, `${name}[0].fallback`)!.message, 'main: Error (exit code 2): first\nlast words\n');
+    // The log's tail, as a kubelet reads it: the emissary's own last lines are in the container's log too.
+    assert.equal(withoutExecutorLines(nodeByName(wf, `${name}[0].fallback`)!.message!.replace(/^main: Error \(exit code 2\): /, '')), 'first\nlast words\n');
+    assert.match(nodeByName(wf, `${name}[0].fallback`)!.message!, /^main: Error \(exit code 2\): first\nlast words\ntime=\S+ level=INFO msg="sub-process exited" argo=true error="exit status 2"\nError: exit status 2\n$/);
     assert.equal(nodeByName(wf, `${name}[0].plain`)!.message, 'main: Error (exit code 3)', 'policy File (the default): the log is not used');
     const p = (await podsOf(env, name)).find((x) => x.metadata!.name === pod(name, `${name}[0].file`, 'file'))!;
     assert.equal(p.status!.containerStatuses!.find((c) => c.name === 'main')!.state!.terminated!.message, 'table t is missing');
@@ -249,7 +252,9 @@ describe('running pods', () => {
     const seen: { text: string; at: number }[] = [];
     for await (const chunk of res) seen.push({ text: String(chunk), at: Date.now() });
     const lines = seen.map((s) => s.text).join('').split('\n').slice(0, -1);
-    assert.deepEqual(lines.map((l) => l.slice(l.indexOf(' ') + 1)), ['line 1', 'line 2', 'line 3', 'line 4']);
+    assert.deepEqual(lines.map((l) => l.slice(l.indexOf(' ') + 1)).slice(0, 4), ['line 1', 'line 2', 'line 3', 'line 4']);
+    assert.match(lines[4] ?? '', / msg="sub-process exited" argo=true error=<nil>$/, 'then the emissary\'s line');
+    assert.equal(lines.length, 5);
     // Live, not at the end: the first bytes reached us before the last line was even written (its
     // kubelet timestamp). Comparing two clocks of this machine, not durations, so load cannot break it
     // unless opening the stream took longer than the 3 s the script runs before its last line.

@@ -1,64 +1,23 @@
 // Real Argo Workflows v4.0.5 on the real node: its own CRDs and RBAC from the module's manifests, the
 // workflow-controller as a Deployment pod from the locally built image, configured with the local argoexec,
-// and Argo's four example workflows (read from ../shared/argo/examples at test time) running to Succeeded.
+// and Argo's four example workflows (read at test time from the folder testenv/realstack/examples.ts finds) running to Succeeded.
 // Opt-in: not a *_test.ts, so `npm test` does not pick it up (its first run builds Argo and its images with
 // buildah, longer than a test's timeout). Run it with
 //   bash scripts/with-node24.sh node --import tsx --test --test-timeout=900000 test/e2e/real_argo.optin.ts
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { BUSYBOX_IMAGE, startRealNode, unsupported, type RealNode } from '../../testenv/node/index.ts';
-import { argoBinaries, argoImage } from '../../testenv/images/argo.ts';
+import { argoBinaries, argoImage, type ArgoBuild } from '../../testenv/images/argo.ts';
+import { installArgo } from '../../testenv/realstack/argo.ts';
+import { ARGO_EXAMPLES, argoExamplesDir } from '../../testenv/realstack/examples.ts';
 import { until } from '../support/http.ts';
 
-const EXAMPLES = process.env.SQLFLOW_ARGO_EXAMPLES ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'argo', 'examples');
 const why = unsupported();
 // Queue behind another test run's real node on this machine instead of failing at once.
 process.env.SQLFLOW_REAL_NODE_WAIT ??= '2400';
-
-const overlay = (manifests: string, version: string) => `apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-namespace: argo
-resources:
-- namespace.yaml
-- ${manifests}/base/crds/minimal
-- ${manifests}/base/workflow-controller
-- ${manifests}/cluster-install-no-crds/workflow-controller-rbac
-images:
-- name: quay.io/argoproj/workflow-controller
-  newName: docker.io/local/workflow-controller
-  newTag: ${version}
-patches:
-- target: {kind: Deployment, name: workflow-controller}
-  patch: |
-    - {op: add, path: /spec/template/spec/containers/0/imagePullPolicy, value: Never}
-    - {op: add, path: /spec/template/spec/containers/0/args, value: [--executor-image, docker.io/local/argoexec:${version}, --executor-image-pull-policy, Never]}
-    - {op: add, path: /spec/template/spec/containers/0/env/-, value: {name: LEADER_ELECTION_DISABLE, value: "true"}}
-    - {op: add, path: /spec/template/spec/containers/0/env/-, value: {name: DEFAULT_REQUEUE_TIME, value: 1s}}
-- target: {kind: ConfigMap, name: workflow-controller-configmap}
-  patch: |
-    - {op: add, path: /data, value: {mainContainer: "imagePullPolicy: Never\\n"}}
-`;
-
-// What Argo's executor needs in the workflows' namespace (the upstream quick-start's executor Role).
-const EXECUTOR_RBAC = `apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: executor, namespace: default}
-rules:
-- apiGroups: [argoproj.io]
-  resources: [workflowtaskresults]
-  verbs: [create, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: executor-default, namespace: default}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: executor}
-subjects:
-- {kind: ServiceAccount, name: default, namespace: default}
-`;
 
 describe('e2e tier: real Argo on the real node', () => {
   if (why) {
@@ -68,7 +27,7 @@ describe('e2e tier: real Argo on the real node', () => {
     return;
   }
   let node: RealNode;
-  let work: string;
+  let examples: string;
   const log = (m: string) => console.error(m);
   const kubectl = async (args: string[], input?: string) => {
     const r = await node.controlPlane.kubectl(args, input === undefined ? {} : { input });
@@ -78,19 +37,14 @@ describe('e2e tier: real Argo on the real node', () => {
 
   before(async () => {
     const t0 = Date.now();
-    node = await startRealNode({ log });
-    const argo = await argoBinaries(log);
+    // Built before the node starts: a cold build must not hold the machine lock.
+    const argo: ArgoBuild = await argoBinaries(log);
+    examples = argoExamplesDir(argo.version);
     const images = [await argoImage('argoexec', argo, log), await argoImage('workflow-controller', argo, log)];
+    node = await startRealNode({ log });
     await node.importImages(images.map((i) => i.archive));
     await node.tagImage(BUSYBOX_IMAGE, 'docker.io/library/busybox:latest'); // the examples' `image: busybox`
-    work = await mkdtemp(join(tmpdir(), 'sqlflow-argo-install-'));
-    await cp(join(argo.dir, 'manifests'), join(work, 'manifests'), { recursive: true });
-    await writeFile(join(work, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: {name: argo}\n');
-    await writeFile(join(work, 'kustomization.yaml'), overlay('manifests', argo.version));
-    await kubectl(['apply', '--server-side', '-k', work]);
-    await kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s']);
-    await kubectl(['apply', '--server-side', '-f', '-'], EXECUTOR_RBAC);
-    await kubectl(['-n', 'argo', 'wait', '--for=condition=Available', 'deployment/workflow-controller', '--timeout=180s']);
+    await installArgo(node, argo, ['default'], log);
     console.error(`e2e: real node + Argo ${argo.version} installed in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   });
 
@@ -100,7 +54,6 @@ describe('e2e tier: real Argo on the real node', () => {
       const left = await node.stop();
       assert.deepEqual(left, [], 'the machine is as it was');
     }
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('runs the workflow-controller as a pod from the local image', async () => {
@@ -111,9 +64,9 @@ describe('e2e tier: real Argo on the real node', () => {
     assert.match(pods.items[0]!.spec?.containers[0]?.image ?? '', /^docker\.io\/local\/workflow-controller:v4\.0\.5$/);
   });
 
-  for (const file of ['hello-world.yaml', 'steps.yaml', 'dag-diamond.yaml', 'dag-diamond-steps.yaml']) {
+  for (const file of ARGO_EXAMPLES) {
     it(`runs Argo's example ${file} to Succeeded`, async () => {
-      const text = await readFile(join(EXAMPLES, file), 'utf8');
+      const text = await readFile(join(examples, file), 'utf8');
       const name = (await kubectl(['create', '-n', 'default', '-f', '-', '-o', 'jsonpath={.metadata.name}'], text)).trim();
       const t0 = Date.now();
       const phase = await until(`workflow ${name} to finish`, async () => {

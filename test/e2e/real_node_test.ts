@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { BUSYBOX_IMAGE, GUARD_RULES, guardRules, NODE_NAME, nodeStateDir, POD_CIDR, unsupported } from '../../testenv/node/index.ts';
-import { differences, snapshot, type HostState } from '../../testenv/node/hoststate.ts';
+import { BUSYBOX_IMAGE, GUARD_RULES, guardRules, NODE_NAME, POD_CIDR, snapshotWhenFree, unsupported } from '../../testenv/node/index.ts';
+import { differences, type HostState } from '../../testenv/node/hoststate.ts';
+import { ensurePackages } from '../../testenv/node/host.ts';
 import { raw, until } from '../support/http.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -63,7 +64,9 @@ if (why) {
     before(async () => {
       clusterDir = await mkdtemp(join(tmpdir(), 'sqlflow-e2e-cluster-'));
       env = { ...process.env, SQLFLOW_CLUSTER_DIR: clusterDir };
-      priorState = await snapshot(nodeStateDir());
+      // The snapshot reads nft and iptables: on a fresh machine their packages come first (a lasting change, on purpose).
+      await ensurePackages((m) => console.error(m));
+      priorState = await snapshotWhenFree((m) => console.error(m));
       const t0 = Date.now();
       upOut = await cliCmd('up', '--node=real');
       console.error(`e2e: cluster:up --node=real took ${((Date.now() - t0) / 1000).toFixed(1)}s`);
@@ -232,7 +235,7 @@ if (why) {
       downDone = true;
       console.error(`e2e: cluster:down took ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       assert.equal(r.code, 0, `cluster:down failed:\n${r.stderr}\n${r.stdout}`);
-      assert.deepEqual(differences(priorState, await snapshot(nodeStateDir())), []);
+      assert.deepEqual(differences(priorState, await snapshotWhenFree((m) => console.error(m))), []);
     });
   });
 }

@@ -104,7 +104,8 @@ describe('end to end (operator + local Argo)', () => {
     const bad = captureIo();
     const badCode = await main(['run', wf, '-f', '--name', 'cli-bad', '--kubeconfig', cp.kubeconfigPath, '-n', 'default'], bad);
     assert.equal(badCode, 1, bad.err.join(''));
-    assert.deepEqual(bad.out.join('').split('\n').filter(Boolean), ['about to fail']);
+    // Argo's emissary prints its command's error (untagged, so Fetch delivers it) after the step's own lines.
+    assert.deepEqual(bad.out.join('').split('\n').filter(Boolean), ['about to fail', 'Error: exit status 3']);
     assert.match(bad.err.join(''), /step 1\/1 p0: Failed \(exit code 3\)/);
   });
 });

@@ -12,6 +12,7 @@ import { HOLD_ANNOTATION } from '../../src/api/hold.ts';
 import { patchOptions } from '../../src/kube/patch.ts';
 import { Jobs } from '../support/jobs.ts';
 import { until } from '../support/http.ts';
+import { withoutExecutorLines } from '../support/emissary.ts';
 
 let cp: ControlPlane;
 let argo: { stop(): Promise<void> };
@@ -63,7 +64,8 @@ describe('SQLFlowJob lifecycle', () => {
     assert.deepEqual(cond, { Ready: 'True', Reconciling: 'False', Stalled: 'False' });
     // The statement reached the step byte for byte.
     const log = await cp.kubectl(['logs', s.steps![2]!.podName!, '-c', 'main']);
-    assert.equal(log.stdout, "running: SELECT 'it''s $HOME `x` {{y}}'\ndone: SELECT 'it''s $HOME `x` {{y}}'\n");
+    assert.equal(withoutExecutorLines(log.stdout), "running: SELECT 'it''s $HOME `x` {{y}}'\ndone: SELECT 'it''s $HOME `x` {{y}}'\n");
+    assert.match(log.stdout, / msg="sub-process exited" argo=true error=<nil>\n$/, 'Argo\'s emissary ends the log, as on a real node');
     const wfs = await jobs.workflows('sqlflow.org/job=three');
     assert.equal(wfs.length, 1);
     const table = await cp.kubectl(['get', 'sfj', 'three']);

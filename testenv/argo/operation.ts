@@ -143,7 +143,7 @@ export class Operation {
       if (node.type !== 'Pod' || nodeFulfilled(node.phase)) continue;
       const pod = this.pods.get(node.id);
       if (!pod) {
-        // A Pending node without its pod is (re)submitted by executeContainer. A started one lost its pod.
+        // A node without its pod is (re)submitted by executeContainer; one started over 10 s ago lost its pod.
         if (node.phase !== 'Pending' && this.now.getTime() - Date.parse(node.startedAt ?? '') > 10_000) {
           this.nodes.mark(node.name, 'Error', 'pod deleted');
         }
@@ -192,7 +192,10 @@ export class Operation {
     const node =
       this.nodes.byName(nodeName) ??
       this.nodes.init(nodeName, 'Pod', { templateName: tmpl.name, boundaryID, phase: 'Pending', inputs: tmpl.inputs?.parameters });
-    if (node.phase !== 'Pending' || this.pods.has(node.id)) return node;
+    // operator.go executeContainer calls createWorkflowPod for every node not yet fulfilled, so a pod missing
+    // from a Running node is created again too — until podReconciliation marks the node `pod deleted` (after
+    // RECENTLY_STARTED_POD_DURATION, 10 s). Seen on the real stack (README, "Parity with real Argo").
+    if (nodeFulfilled(node.phase) || this.pods.has(node.id)) return node;
     if (this.shutdown) return this.nodes.mark(nodeName, 'Failed', `workflow shutdown with strategy: ${this.shutdown}`);
     if (this.deadlineExceeded) return this.nodes.mark(nodeName, 'Failed', 'Step exceeded its deadline');
     this.result.createPods.push({ node, podName: podName(this.wfName, nodeName, tmpl.name), template: tmpl });

@@ -11,6 +11,7 @@ import { TERMINATION_MESSAGE_PATH_ENV, terminationMessage } from '../kubelet/ter
 import { ContainerConfigError, containerArgv, containerEnv } from './env.ts';
 import { EXECUTOR_IMAGE, SCRIPT_SOURCE_PATH, isTerminalPodPhase } from './pods.ts';
 import { runProcess, type RunningProcess } from './runner.ts';
+import { emissaryExitLines } from './emissary.ts';
 import type { Template } from './types.ts';
 
 export interface PodRunnerOptions {
@@ -242,6 +243,7 @@ export class PodRunner {
       }
       e.proc = runProcess({ argv, env, cwd, onOutput: (d) => logs.append(e.ns, e.name, 'main', d) });
       const out = await e.proc.done;
+      if (out.signal === undefined && out.message === undefined) logs.append(e.ns, e.name, 'main', emissaryExitLines(out.exitCode));
       // A message of the runner's own (a command not found: the executor's) comes first, then the kubelet's rule.
       const message = out.message ?? await terminationMessage(terminationFile, main.terminationMessagePolicy, out.exitCode, logs.get(e.ns, e.name, 'main'));
       await this.finish(e, base, running('wait', startTime), mainStart, message === undefined ? out : { ...out, message });

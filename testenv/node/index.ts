@@ -15,11 +15,12 @@ import { freePort } from '../controlplane/ports.ts';
 import { resolveNodeBinaries, type NodeBinaries } from './binaries.ts';
 import { writeCni } from './cni.ts';
 import { removeAllContainers, startContainerd, type Containerd } from './containerd.ts';
-import { guardRules, installGuard } from './egress.ts';
+import { guardPorts, guardRules, installGuard } from './egress.ts';
+import { snapshot, type HostState } from './hoststate.ts';
 import { assertUnrouted, ensurePackages, hostAddress, unsupported } from './host.ts';
 import { importImages, nodeImages } from './images.ts';
 import { startKubelet } from './kubelet.ts';
-import { lockMachine, lockOwner } from './lock.ts';
+import { lockMachine, otherHolder } from './lock.ts';
 import { POD_CIDR } from './network.ts';
 import { hasPrior, recordPrior, restoreHost } from './restore.ts';
 import { exec } from './run.ts';
@@ -44,6 +45,8 @@ export interface RealNode {
   importImages(tars: string[]): Promise<void>;
   /** Gives an imported image another name (e.g. the name a manifest uses). */
   tagImage(source: string, target: string): Promise<void>;
+  /** Keeps these host ports off every interface but loopback and the pod bridge (call before listening on the node address). */
+  guardPorts(ports: number[]): Promise<void>;
   /** Stops everything and restores the machine; returns what still differs from before (empty: as found). */
   stop(): Promise<string[]>;
 }
@@ -58,15 +61,29 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
 }
 
 /**
- * Undoes a run whose owner died before restoring (cluster:down calls this too). A live owner's
- * node is left alone: its prior state is its own to restore, and it may be another test run's.
+ * The machine's state while no real node runs: taken under the machine lock (queueing behind another
+ * run's node as SQLFLOW_REAL_NODE_WAIT allows), so a test's before/after comparison never sees another
+ * run's node.
  */
-export async function restoreLeftovers(log: (m: string) => void, opts: { locked?: boolean } = {}): Promise<string[]> {
+export async function snapshotWhenFree(log: (m: string) => void = () => {}): Promise<HostState> {
+  await mkdir(nodeStateDir(), { recursive: true });
+  const unlock = await lockMachine(join(cacheRoot(), 'real-node.lock'), log);
+  try {
+    return await snapshot(nodeStateDir());
+  } finally {
+    await unlock();
+  }
+}
+
+/** Undoes a run whose owner died before restoring (cluster:down calls this too). */
+export async function restoreLeftovers(log: (m: string) => void): Promise<string[]> {
   const state = nodeStateDir();
   if (!hasPrior(state)) return [];
-  const owner = opts.locked ? undefined : await lockOwner(join(cacheRoot(), 'real-node.lock'));
-  if (owner) {
-    log(`real node: process ${owner} runs a real node on this machine; leaving it (it restores the machine when it stops)`);
+  // A live node of another process (another checkout's cluster, a test run) owns that record: restoring now
+  // would pull its netfilter guard, bridge and mounts from under its running pods.
+  const holder = await otherHolder(join(cacheRoot(), 'real-node.lock'));
+  if (holder) {
+    log(`real node: process ${holder} runs a real node on this machine; leaving its state alone`);
     return [];
   }
   log('real node: restoring the machine from an earlier run that did not finish');
@@ -107,7 +124,7 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
     return left;
   };
   try {
-    const restored = await restoreLeftovers(log, { locked: true });
+    const restored = await restoreLeftovers(log);
     if (restored.length) throw new Error(`an earlier real node left the machine changed and it could not be restored:\n  ${restored.join('\n  ')}`);
     await ensurePackages(log);
     await resolveBinaries();
@@ -165,7 +182,7 @@ export async function startRealNode(opts: { log?: (m: string) => void } = {}): P
     log(`real node: ${NODE_NAME} Ready`);
     const ctr = containerd.ctr;
     return {
-      controlPlane: cp, nodeName: NODE_NAME, address, stop,
+      controlPlane: cp, nodeName: NODE_NAME, address, stop, guardPorts,
       importImages: (tars) => importImages(ctr, tars),
       tagImage: async (source, target) => {
         await exec('ctr', [...ctr, '-n', 'k8s.io', 'images', 'rm', target]);

@@ -41,8 +41,8 @@ export async function lockMachine(path: string, log: (m: string) => void = () =>
   }
 }
 
-/** The live process other than this one that holds the lock, if any. */
-export async function lockOwner(path: string): Promise<number | undefined> {
+/** The pid of a live process other than this one holding the lock at `path`, if any. */
+export async function otherHolder(path: string): Promise<number | undefined> {
   const owner = Number(await readFile(join(path, 'owner'), 'utf8').catch(() => '0'));
   return owner && owner !== process.pid && alive(owner) ? owner : undefined;
 }
