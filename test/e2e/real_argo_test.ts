@@ -1,9 +1,7 @@
 // Real Argo Workflows v4.0.5 on the real node: its own CRDs and RBAC from the module's manifests, the
 // workflow-controller as a Deployment pod from the locally built image, configured with the local argoexec,
 // and Argo's four example workflows (read at test time from the folder testenv/realstack/examples.ts finds) running to Succeeded.
-// Opt-in: not a *_test.ts, so `npm test` does not pick it up (its first run builds Argo and its images with
-// buildah, longer than a test's timeout). Run it with
-//   bash scripts/with-node24.sh node --import tsx --test --test-timeout=900000 test/e2e/real_argo.optin.ts
+// In `npm test`: the images it needs are built before the tests run (`testenv/cli.ts binaries`).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -21,8 +19,13 @@ process.env.SQLFLOW_REAL_NODE_WAIT ??= '2400';
 
 describe('e2e tier: real Argo on the real node', () => {
   if (why) {
-    it('runs on this machine', () => {
-      assert.fail(`REAL ARGO E2E DID NOT RUN: ${why}`);
+    it('runs on this machine', (t) => {
+      const msg = `REAL ARGO E2E DID NOT RUN: ${why}.`;
+      if (process.env.SQLFLOW_E2E === 'skip') {
+        t.skip(msg); // reported as skipped with the reason, never as a pass
+        return;
+      }
+      assert.fail(`${msg} Run the tests as root on Linux with apt-get (as CI does), or set SQLFLOW_E2E=skip to accept not running it.`);
     });
     return;
   }
