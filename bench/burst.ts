@@ -16,7 +16,7 @@ import { startControlPlane, type ControlPlane } from '../testenv/controlplane/in
 import { installWorkflowCrd } from '../testenv/argo/crd.ts';
 import { installOperator, OPERATOR_NAMESPACE, OPERATOR_SA } from '../testenv/operator.ts';
 import { auditEvents, tally } from '../test/support/audit.ts';
-import { startDistOperator } from './support/operator_dist.ts';
+import { IMAGE_NODE_FLAGS, startDistOperator } from './support/operator_dist.ts';
 import { freePort } from '../testenv/controlplane/ports.ts';
 
 const sizes = (process.env.BURST_N ?? '500,1500,5000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
@@ -53,7 +53,7 @@ try {
   await installWorkflowCrd(kc);
   const sa = await installOperator(cp);
   const apiFlags = process.env.BURST_API === 'off' ? [] : [`--api-addr=127.0.0.1:${await freePort()}`];
-  const op = await startDistOperator(cp.dir, sa, apiFlags, process.env.BURST_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BURST_CPU_PROF}`] : []);
+  const op = await startDistOperator(cp.dir, sa, apiFlags, [...IMAGE_NODE_FLAGS, ...(process.env.BURST_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BURST_CPU_PROF}`] : [])]);
   // kubectl's first call fetches discovery; do it before anything is timed.
   await cp.kubectl(['get', 'workflows.argoproj.io,sqlflowjobs.sqlflow.org', '-A']);
   await new Promise((r) => setTimeout(r, 2000));
