@@ -44,7 +44,7 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
            /usr/local/bin/yarn /usr/local/bin/yarnpkg /root/.npm \
  && groupadd --gid 65532 nonroot \
  && useradd --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nonroot \
- && printf '#!/bin/sh\nexec node --max-semi-space-size=4 /app/dist/sqlflow-operator.mjs "$@"\n' > /usr/local/bin/sqlflow-operator \
+ && printf '#!/bin/sh\nexec node --max-semi-space-size=4 --optimize-for-size /app/dist/sqlflow-operator.mjs "$@"\n' > /usr/local/bin/sqlflow-operator \
  && printf '#!/bin/sh\nexec node /app/dist/src/cli/main.js "$@"\n' > /usr/local/bin/sqlflow \
  && chmod 0755 /usr/local/bin/sqlflow-operator /usr/local/bin/sqlflow
 ENV NODE_ENV=production

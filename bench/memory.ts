@@ -3,7 +3,8 @@
 // The objects are written while no operator runs (so it creates nothing), then the built operator (dist/) starts,
 // lists everything, reconciles every job once, and settles; its RSS and V8 heap are read then.
 // Usage: npm run build && node --import tsx bench/memory.ts   (MEMORY_JOBS=2000 for a quick run)
-// MEMORY_NODE_FLAGS="a b|c" compares V8 flag sets on the same objects ('|' between sets; default: the image's).
+// MEMORY_NODE_FLAGS="a b|c" compares V8 flag sets on the same objects ('|' between sets; default: the image's);
+// a NAME=value word in a set is an environment variable of the operator (MALLOC_ARENA_MAX=2).
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { mergePatchCustomStatus } from '../src/kube/patch.ts';
 import { shareConnections } from '../src/kube/pool.ts';
@@ -54,9 +55,11 @@ try {
   await core.createNamespace({ body: { metadata: { name: NS } } });
 
   const variants = process.env.MEMORY_NODE_FLAGS === undefined ? [IMAGE_NODE_FLAGS] : process.env.MEMORY_NODE_FLAGS.split('|').map((v) => v.split(' ').filter(Boolean));
+  const start = (words: string[]) => startDistOperator(cp.dir, sa, [], words.filter((w) => w.startsWith('-')),
+    Object.fromEntries(words.filter((w) => !w.startsWith('-')).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)])));
   const idle: { rss: number; heap: number }[] = [];
   for (const flags of variants) {
-    const op = await startDistOperator(cp.dir, sa, [], flags);
+    const op = await start(flags);
     const rss = await settledRss(op);
     const heap = await heapUsed(op);
     await op.stop();
@@ -111,7 +114,7 @@ try {
   console.log(`wrote ${N} finished jobs with their workflows and pods in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
   for (const [i, flags] of variants.entries()) {
-    const op = await startDistOperator(cp.dir, sa, [], flags);
+    const op = await start(flags);
     const full = await settledRss(op);
     const fullHeap = await heapUsed(op);
     await op.stop();

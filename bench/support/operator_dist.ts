@@ -23,14 +23,14 @@ export const IMAGE_NODE_FLAGS: string[] = (() => {
   return m[1]!.split(' ').filter(Boolean);
 })();
 
-/** `nodeArgs` replaces the image's V8 flags (IMAGE_NODE_FLAGS) when given. */
-export async function startDistOperator(dir: string, kubeconfig: string, flags: string[] = [], nodeArgs: string[] = IMAGE_NODE_FLAGS): Promise<DistOperator> {
+/** `nodeArgs` replaces the image's V8 flags (IMAGE_NODE_FLAGS) when given; `env` adds to the environment. */
+export async function startDistOperator(dir: string, kubeconfig: string, flags: string[] = [], nodeArgs: string[] = IMAGE_NODE_FLAGS, env: Record<string, string> = {}): Promise<DistOperator> {
   const main = join(ROOT, 'dist', 'sqlflow-operator.mjs');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first (the benchmark measures the built operator)`);
   const [healthPort, metricsPort] = [await freePort(), await freePort()];
   const out = createWriteStream(join(dir, `operator-dist-${healthPort}.log`));
   const child = spawn(process.execPath, [...nodeArgs, main, `--kubeconfig=${kubeconfig}`, `--health-addr=127.0.0.1:${healthPort}`,
-    `--metrics-addr=127.0.0.1:${metricsPort}`, '--api-addr=0', '--log-level=warn', ...flags], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
+    `--metrics-addr=127.0.0.1:${metricsPort}`, '--api-addr=0', '--log-level=warn', ...flags], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, KUBECONFIG: '' } });
   child.stdout!.pipe(out, { end: false });
   child.stderr!.pipe(out, { end: false });
   const exited = once(child, 'exit');

@@ -8,7 +8,8 @@
 // Beyond client-go: two lanes. add() is urgent (an object waits for us to act); addBackground() is work that only
 // mirrors state (status writes) and yields while urgent keys keep arriving: it runs once no urgent key was added for
 // backgroundQuietMs, or when it has waited backgroundMaxWaitMs. On a 2-core machine every write competes at the
-// apiserver; in a burst of new objects this keeps their creates ahead of the status writes that can wait.
+// apiserver; in a burst of new objects this keeps their creates ahead of the status writes that can wait. Keys
+// overdue while the burst goes on run one at a time.
 // Controllers are level-triggered, so a reconcile reads current state and never needs to know why it ran.
 import { expBackoff } from './backoff.ts';
 import { isTransient } from './errors.ts';
@@ -41,7 +42,8 @@ export interface WorkQueueOptions {
   isTransient?: (err: unknown) => boolean;
   /** Background keys wait until no urgent key was added for this long (default 500 ms)... */
   backgroundQuietMs?: number;
-  /** ...or until they have waited this long (default 10 s), so a steady stream of urgent keys cannot starve them. */
+  /** ...or, one at a time, once they have waited this long (default 10 s): a steady stream of urgent keys cannot
+   *  starve them. */
   backgroundMaxWaitMs?: number;
   logger?: Logger;
   /** Called after every reconcile, for metrics (duration histogram, outcome counter). Must not throw. */
@@ -80,6 +82,8 @@ export class WorkQueue {
   /** Delayed adds: key -> due time and timer (the earliest due time wins, like client-go's delaying queue). */
   private readonly waiting = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
+  /** Keys taken from the background lane and being reconciled. */
+  private readonly bgRunning = new Set<string>();
 
   private shuttingDown = false;
   private running: Promise<void>[] = [];
@@ -157,9 +161,11 @@ export class WorkQueue {
     return undefined;
   }
 
+  /** Quiet: any number of workers. Overdue in a burst: one background reconcile at a time, so the burst's own
+   *  writes keep the apiserver's attention while the backlog still moves. */
   private backgroundDue(now: number): boolean {
     const e = this.oldestBackground();
-    return e !== undefined && (this.isQuiet(now) || now - e.at >= this.maxWaitMs);
+    return e !== undefined && (this.isQuiet(now) || (now - e.at >= this.maxWaitMs && this.bgRunning.size === 0));
   }
 
   /** Wake a parked worker if a background key may run now, else set a timer for when one may. */
@@ -299,6 +305,7 @@ export class WorkQueue {
           this.background.splice(0, this.bgHead);
           this.bgHead = 0;
         }
+        this.bgRunning.add(e.key);
         return this.take(e.key);
       }
       await new Promise<void>((r) => {
@@ -316,6 +323,7 @@ export class WorkQueue {
 
   private done(key: string): void {
     this.processing.delete(key);
+    this.bgRunning.delete(key);
     const lane = this.dirty.get(key);
     if (lane === undefined || this.shuttingDown) return;
     if (lane === 'urgent') {

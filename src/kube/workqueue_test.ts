@@ -276,3 +276,24 @@ test('whenQuiet resolves once no urgent key was added for backgroundQuietMs', as
   assert.equal(quiet, true);
   await q.shutDown();
 });
+
+test('overdue background keys run one at a time while urgent keys keep arriving', async () => {
+  const q = new WorkQueue({ workers: 4, backgroundQuietMs: 1_000_000, backgroundMaxWaitMs: 10 });
+  let active = 0;
+  let maxActive = 0;
+  const ran: string[] = [];
+  q.run(async (k) => {
+    if (!k.startsWith('bg')) return;
+    active++;
+    maxActive = Math.max(maxActive, active);
+    await sleep(5);
+    active--;
+    ran.push(k);
+  });
+  for (let i = 0; i < 6; i++) q.addBackground(`bg-${i}`);
+  q.add('urgent'); // never quiet from here on (backgroundQuietMs is huge)
+  for (let i = 0; i < 300 && ran.length < 6; i++) await sleep(10);
+  assert.equal(ran.length, 6);
+  assert.equal(maxActive, 1);
+  await q.shutDown();
+});
