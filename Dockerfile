@@ -8,12 +8,14 @@
 # One Node line for every stage; pinned by tag (pin by digest too when publishing).
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
-# build: all dependencies (TypeScript), then tsc → dist/src/**.js
+# build: all dependencies (TypeScript, esbuild), then tsc → dist/src/**.js and the operator's one-file bundle
+# dist/sqlflow-operator.mjs (scripts/bundle-operator.mjs says why)
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle-operator.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 
@@ -42,13 +44,14 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
            /usr/local/bin/yarn /usr/local/bin/yarnpkg /root/.npm \
  && groupadd --gid 65532 nonroot \
  && useradd --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nonroot \
- && printf '#!/bin/sh\nexec node /app/dist/src/main.js "$@"\n' > /usr/local/bin/sqlflow-operator \
+ && printf '#!/bin/sh\nexec node --max-semi-space-size=4 --optimize-for-size /app/dist/sqlflow-operator.mjs "$@"\n' > /usr/local/bin/sqlflow-operator \
  && printf '#!/bin/sh\nexec node /app/dist/src/cli/main.js "$@"\n' > /usr/local/bin/sqlflow \
  && chmod 0755 /usr/local/bin/sqlflow-operator /usr/local/bin/sqlflow
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/sqlflow-operator.mjs ./dist/
 COPY package.json ./
 USER 65532:65532
 # metrics, health (/healthz, /readyz), API (gRPC/Connect over h2c)

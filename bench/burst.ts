@@ -2,8 +2,12 @@
 // directly, side by side in one run on one control plane. The Workflows are suspended and no Argo runs, so only
 // the operator's own path is measured (list-watch, reconcile, create, status). Both sides are created by one
 // `kubectl create -f` of a List (kubectl sends one POST per item, in order); the operator side is timed until the
-// last Workflow exists. Also: the operator's API requests per job (audit log) and its RSS after each round.
+// last Workflow exists; then until every job's status names its Workflow and every job has its Submitted event
+// (the operator leaves both for after a burst), which is when requests are counted. Also: the operator's API
+// requests per job (audit log) and its RSS after each round. The operator runs as shipped, API server on (its
+// Fetch reads the controller's informers); BURST_API=off runs it with --api-addr=0 as earlier figures did.
 // Usage: npm run build && node --import tsx bench/burst.ts   (BURST_N="500,1500,5000" to choose the sizes)
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
@@ -12,7 +16,8 @@ import { startControlPlane, type ControlPlane } from '../testenv/controlplane/in
 import { installWorkflowCrd } from '../testenv/argo/crd.ts';
 import { installOperator, OPERATOR_NAMESPACE, OPERATOR_SA } from '../testenv/operator.ts';
 import { auditEvents, tally } from '../test/support/audit.ts';
-import { startDistOperator } from './support/operator_dist.ts';
+import { IMAGE_NODE_FLAGS, startDistOperator } from './support/operator_dist.ts';
+import { freePort } from '../testenv/controlplane/ports.ts';
 
 const sizes = (process.env.BURST_N ?? '500,1500,5000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
 const WORKFLOW_SPEC = { entrypoint: 'main', suspend: true, templates: [{ name: 'main', container: { image: 'busybox', command: ['true'] } }] };
@@ -26,15 +31,16 @@ async function kubectlCreate(cp: ControlPlane, dir: string, file: string, items:
   return performance.now() - t0;
 }
 
-/** Resolves when `n` Workflows exist in `ns` (a watch, not a poll). */
-async function workflowsExist(kc: KubeConfig, ns: string, n: number): Promise<{ done: Promise<number>; stop(): Promise<void> }> {
-  const inf = new Informer<KubernetesObject>(kc, { path: `/apis/argoproj.io/v1alpha1/namespaces/${ns}/workflows` });
+/** Resolves when `n` objects of `path` pass `counts` (a watch, not a poll). */
+async function objectsExist(kc: KubeConfig, path: string, n: number, counts?: (o: KubernetesObject) => boolean): Promise<{ done: Promise<number>; stop(): Promise<void> }> {
+  const inf = new Informer<KubernetesObject>(kc, { path });
   let resolve!: (t: number) => void;
   const done = new Promise<number>((ok) => (resolve = ok));
   const check = () => {
-    if (inf.store.list().length >= n) resolve(performance.now());
+    // The timed watch counts by size: a list per event would cost the bench O(N²) CPU beside the apiserver.
+    if ((counts ? inf.store.list().filter(counts).length : inf.store.size) >= n) resolve(performance.now());
   };
-  inf.addHandler({ add: check, update: () => {}, delete: () => {} });
+  inf.addHandler({ add: check, update: check, delete: () => {} });
   inf.start();
   await inf.waitForSync();
   check();
@@ -47,7 +53,8 @@ try {
   const kc = cp.kubeConfig();
   await installWorkflowCrd(kc);
   const sa = await installOperator(cp);
-  const op = await startDistOperator(cp.dir, sa, [], process.env.BURST_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BURST_CPU_PROF}`] : []);
+  const apiFlags = process.env.BURST_API === 'off' ? [] : [`--api-addr=127.0.0.1:${await freePort()}`];
+  const op = await startDistOperator(cp.dir, sa, apiFlags, [...IMAGE_NODE_FLAGS, ...(process.env.BURST_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BURST_CPU_PROF}`] : [])]);
   // kubectl's first call fetches discovery; do it before anything is timed.
   await cp.kubectl(['get', 'workflows.argoproj.io,sqlflowjobs.sqlflow.org', '-A']);
   await new Promise((r) => setTimeout(r, 2000));
@@ -62,7 +69,7 @@ try {
     }));
     const rawMs = await kubectlCreate(cp, cp.dir, `raw-${n}.json`, raw);
 
-    const watch = await workflowsExist(kc, jobNs, n);
+    const watch = await objectsExist(kc, `/apis/argoproj.io/v1alpha1/namespaces/${jobNs}/workflows`, n);
     const jobs = Array.from({ length: n }, (_, i) => ({
       apiVersion: 'sqlflow.org/v1alpha1', kind: 'SQLFlowJob', metadata: { name: `job-${i}`, namespace: jobNs },
       spec: { workflow: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'job-' }, spec: WORKFLOW_SPEC } },
@@ -71,9 +78,15 @@ try {
     const t0 = performance.now();
     const createMs = await kubectlCreate(cp, cp.dir, `jobs-${n}.json`, jobs);
     const jobsMs = (await watch.done) - t0;
-    await watch.stop();
-    // Let the status writes that follow creation land before counting and measuring.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Watched only from here, so the timed part carries no watch load the kubectl side does not have.
+    const statuses = await objectsExist(kc, `/apis/sqlflow.org/v1alpha1/namespaces/${jobNs}/sqlflowjobs`, n,
+      (j) => Boolean((j as { status?: { workflowName?: string } }).status?.workflowName));
+    const events = await objectsExist(kc, `/apis/events.k8s.io/v1/namespaces/${jobNs}/events`, n, (e) => (e as { reason?: string }).reason === 'Submitted');
+    const statusMs = (await statuses.done) - t0;
+    const eventsMs = (await events.done) - t0;
+    for (const w of [watch, statuses, events]) await w.stop();
+    // Anything still in flight (the jobs' own MODIFIED events → no-op reconciles) lands before counting.
+    await new Promise((r) => setTimeout(r, 2000));
     const mine = (await auditEvents(cp.auditLog!, `system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_SA}`, from))
       .filter((e) => e.objectRef?.namespace === jobNs || e.objectRef?.namespace === undefined);
     const t = tally(mine);
@@ -81,13 +94,15 @@ try {
     const ratio = rawMs / jobsMs;
     const line = `N=${n}: kubectl ${(rawMs / 1000).toFixed(1)} s for N Workflows; N SQLFlowJobs → N Workflows ${(jobsMs / 1000).toFixed(1)} s ` +
       `(kubectl create of the jobs alone ${(createMs / 1000).toFixed(1)} s); ratio ${ratio.toFixed(2)}; ` +
+      `all statuses ${(statusMs / 1000).toFixed(1)} s, all Submitted events ${(eventsMs / 1000).toFixed(1)} s; ` +
       `${(mine.length / n).toFixed(2)} operator requests/job; operator RSS ${(rss / 1048576).toFixed(0)} MB`;
     console.log(line);
+    console.log(`  load: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
     console.log(`  requests by the operator: ${Object.entries(t).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    rows.push(`| ${n} | ${(rawMs / 1000).toFixed(1)} s | ${(jobsMs / 1000).toFixed(1)} s | ${ratio.toFixed(2)} | ${(mine.length / n).toFixed(2)} | ${(rss / 1048576).toFixed(0)} MB |`);
+    rows.push(`| ${n} | ${(rawMs / 1000).toFixed(1)} s | ${(jobsMs / 1000).toFixed(1)} s | ${ratio.toFixed(2)} | ${(statusMs / 1000).toFixed(1)} s | ${(mine.length / n).toFixed(2)} | ${(rss / 1048576).toFixed(0)} MB |`);
   }
-  console.log('\n| N | kubectl: N Workflows | N SQLFlowJobs → Workflows | ratio | operator requests/job | operator RSS after |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('\n| N | kubectl: N Workflows | N SQLFlowJobs → Workflows | ratio | → all statuses | operator requests/job | operator RSS after |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   await op.stop();
 } finally {

@@ -3,6 +3,8 @@
 // The objects are written while no operator runs (so it creates nothing), then the built operator (dist/) starts,
 // lists everything, reconciles every job once, and settles; its RSS and V8 heap are read then.
 // Usage: npm run build && node --import tsx bench/memory.ts   (MEMORY_JOBS=2000 for a quick run)
+// MEMORY_NODE_FLAGS="a b|c" compares V8 flag sets on the same objects ('|' between sets; default: the image's);
+// a NAME=value word in a set is an environment variable of the operator (MALLOC_ARENA_MAX=2).
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { mergePatchCustomStatus } from '../src/kube/patch.ts';
 import { shareConnections } from '../src/kube/pool.ts';
@@ -11,7 +13,7 @@ import { buildWorkflow } from '../src/workflow/build.ts';
 import { startControlPlane } from '../testenv/controlplane/index.ts';
 import { installWorkflowCrd } from '../testenv/argo/crd.ts';
 import { installOperator } from '../testenv/operator.ts';
-import { startDistOperator, type DistOperator } from './support/operator_dist.ts';
+import { IMAGE_NODE_FLAGS, startDistOperator, type DistOperator } from './support/operator_dist.ts';
 
 const N = Number(process.env.MEMORY_JOBS ?? 10_000);
 const NS = 'memory';
@@ -52,11 +54,18 @@ try {
   const custom = kc.makeApiClient(CustomObjectsApi);
   await core.createNamespace({ body: { metadata: { name: NS } } });
 
-  let op = await startDistOperator(cp.dir, sa);
-  const idle = await settledRss(op);
-  const idleHeap = await heapUsed(op);
-  await op.stop();
-  console.log(`idle (no jobs): RSS ${(idle / MB).toFixed(1)} MB, V8 heap used ${(idleHeap / MB).toFixed(1)} MB`);
+  const variants = process.env.MEMORY_NODE_FLAGS === undefined ? [IMAGE_NODE_FLAGS] : process.env.MEMORY_NODE_FLAGS.split('|').map((v) => v.split(' ').filter(Boolean));
+  const start = (words: string[]) => startDistOperator(cp.dir, sa, [], words.filter((w) => w.startsWith('-')),
+    Object.fromEntries(words.filter((w) => !w.startsWith('-')).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)])));
+  const idle: { rss: number; heap: number }[] = [];
+  for (const flags of variants) {
+    const op = await start(flags);
+    const rss = await settledRss(op);
+    const heap = await heapUsed(op);
+    await op.stop();
+    idle.push({ rss, heap });
+    console.log(`idle (no jobs), node ${flags.join(' ') || '(no flags)'}: RSS ${(rss / MB).toFixed(1)} MB, V8 heap used ${(heap / MB).toFixed(1)} MB`);
+  }
 
   const template = buildWorkflow(parseProgram('SELECT * FROM iris.train TO TRAIN DNNClassifier WITH model.n_classes = 3 LABEL class INTO sqlflow_models.my_dnn_model;'), { generateName: 'job-' });
   const t0 = performance.now();
@@ -104,12 +113,15 @@ try {
   });
   console.log(`wrote ${N} finished jobs with their workflows and pods in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
-  op = await startDistOperator(cp.dir, sa);
-  const full = await settledRss(op);
-  const fullHeap = await heapUsed(op);
-  await op.stop();
-  console.log(`${N} finished jobs cached: RSS ${(full / MB).toFixed(1)} MB, V8 heap used ${(fullHeap / MB).toFixed(1)} MB`);
-  console.log(`per cached job (job + workflow + pod): ${((full - idle) / N).toFixed(0)} bytes of RSS, ${((fullHeap - idleHeap) / N).toFixed(0)} bytes of V8 heap`);
+  for (const [i, flags] of variants.entries()) {
+    const op = await start(flags);
+    const full = await settledRss(op);
+    const fullHeap = await heapUsed(op);
+    await op.stop();
+    const base = idle[i]!;
+    console.log(`${N} finished jobs cached, node ${flags.join(' ') || '(no flags)'}: RSS ${(full / MB).toFixed(1)} MB, V8 heap used ${(fullHeap / MB).toFixed(1)} MB; ` +
+      `per cached job (job + workflow + pod): ${((full - base.rss) / N).toFixed(0)} bytes of RSS, ${((fullHeap - base.heap) / N).toFixed(0)} bytes of V8 heap`);
+  }
 } finally {
   await cp.stop();
 }

@@ -5,7 +5,7 @@
 #  2. runs its stages' commands in a scratch folder, from a build context made as
 #     .dockerignore makes it (tracked files: package*.json, tsconfig*.json, src/ minus tests):
 #     build = `npm ci` + `npm run build`; deps = `npm ci --omit=dev --ignore-scripts`;
-#     final = deps' node_modules + build's dist/src + package.json, and no dev dependency;
+#     final = deps' node_modules + build's dist/src and dist/sqlflow-operator.mjs + package.json, and no dev dependency;
 #  3. runs the result as the image would: uid/gid 65532, NODE_ENV=production, HOME that does
 #     not exist, every mount read-only (a private mount namespace, so a write anywhere fails): `sqlflow-operator --help`, `sqlflow translate` on a sample program, and,
 #     when CHECK_IMAGE_KUBECONFIG names a kubeconfig, the operator itself until /readyz answers
@@ -23,6 +23,7 @@ fail() { say "FAIL: $*"; exit 1; }
 for line in 'RUN npm ci --no-audit --no-fund' 'RUN npm run build' \
   'RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force' \
   'COPY --from=deps /app/node_modules ./node_modules' 'COPY --from=build /src/dist/src ./dist/src' \
+  'COPY --from=build /src/dist/sqlflow-operator.mjs ./dist/' 'COPY scripts/bundle-operator.mjs ./scripts/' \
   'USER 65532:65532' 'ENV NODE_ENV=production' 'ENTRYPOINT ["sqlflow-operator"]'; do
   grep -qxF -- "$line" "$root/Dockerfile" || fail "the Dockerfile no longer has '$line': update scripts/check-image.sh to match it"
 done
@@ -52,30 +53,33 @@ chmod 0755 "$work"
 cleanup() { if [ "${CHECK_IMAGE_KEEP:-}" = 1 ]; then say "kept $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
 mkdir -p "$work/context" "$work/build" "$work/deps" "$work/app/dist" "$work/bin"
-(cd "$root" && git ls-files -z -- package.json package-lock.json tsconfig.json tsconfig.build.json src \
+(cd "$root" && git ls-files -z -- package.json package-lock.json tsconfig.json tsconfig.build.json scripts/bundle-operator.mjs src \
   | grep -zv -e '_test\.ts$' -e '/testutil_[^/]*$' | xargs -0 cp --parents -t "$work/context")
 start=$(date +%s)
 say "build stage: npm ci && npm run build"
 cp "$work/context/package.json" "$work/context/package-lock.json" "$work/build/"
 (cd "$work/build" && npm ci --no-audit --no-fund --loglevel=error >&2)
-cp -r "$work/context/tsconfig.json" "$work/context/tsconfig.build.json" "$work/context/src" "$work/build/"
+cp -r "$work/context/tsconfig.json" "$work/context/tsconfig.build.json" "$work/context/scripts" "$work/context/src" "$work/build/"
 (cd "$work/build" && npm run -s build >&2)
 say "deps stage: npm ci --omit=dev --ignore-scripts"
 cp "$work/context/package.json" "$work/context/package-lock.json" "$work/deps/"
 (cd "$work/deps" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
 mv "$work/deps/node_modules" "$work/app/node_modules"
 mv "$work/build/dist/src" "$work/app/dist/src"
+mv "$work/build/dist/sqlflow-operator.mjs" "$work/app/dist/"
 cp "$work/context/package.json" "$work/app/"
 say "stages done in $(( $(date +%s) - start ))s; app: $(du -sh "$work/app" | cut -f1), node_modules: $(ls "$work/app/node_modules" | wc -l) entries"
 for dev in typescript tsx fast-check @bufbuild/buf fengari; do
   [ ! -e "$work/app/node_modules/$dev" ] || fail "dev dependency $dev is in the final stage's node_modules"
 done
-[ -f "$work/app/dist/src/main.js" ] && [ -f "$work/app/dist/src/cli/main.js" ] || fail "dist/src/main.js or dist/src/cli/main.js was not built"
+[ -f "$work/app/dist/sqlflow-operator.mjs" ] && [ -f "$work/app/dist/src/cli/main.js" ] || fail "dist/sqlflow-operator.mjs or dist/src/cli/main.js was not built"
 [ -z "$(find "$work/app/dist" -name '*_test.js' -print -quit)" ] || fail "tests were compiled into dist"
 
 # The image's node (/usr/local/bin/node) and its command wrappers, here with the scratch paths.
 cp "$(command -v node)" "$work/bin/node"
-printf '#!/bin/sh\nexec node %s/dist/src/main.js "$@"\n' "$work/app" > "$work/bin/sqlflow-operator"
+# The operator's V8 flags as the Dockerfile's wrapper gives them.
+node_flags=$(sed -n 's#.*exec node \(\(--[^ ]* \)*\)/app/dist/sqlflow-operator\.mjs.*#\1#p' "$root/Dockerfile")
+printf '#!/bin/sh\nexec node %s%s/dist/sqlflow-operator.mjs "$@"\n' "$node_flags" "$work/app" > "$work/bin/sqlflow-operator"
 printf '#!/bin/sh\nexec node %s/dist/src/cli/main.js "$@"\n' "$work/app" > "$work/bin/sqlflow"
 chmod 0755 "$work/bin/"*
 printf '%s\n' 'CREATE TABLE iris.t AS SELECT * FROM iris.train;' \

@@ -34,7 +34,11 @@ async function main(): Promise<number> {
   log.info('starting', { identity, kubeconfig: origin, server: kc.getCurrentCluster()?.server, namespace: cfg.namespace ?? '(all)', leaderElect: cfg.leaderElect });
 
   const metrics = new Metrics();
-  const events = new EventRecorder({ api: kc.makeApiClient(EventsV1Api), reportingController: 'sqlflow.org/sqlflow-operator', reportingInstance: identity, logger: log });
+  const events = new EventRecorder({
+    api: kc.makeApiClient(EventsV1Api), reportingController: 'sqlflow.org/sqlflow-operator', reportingInstance: identity, logger: log,
+    // Events wait while jobs wait for their Workflows (a burst), like the status writes in the queue's background lane.
+    gate: () => controller.queue.whenQuiet(),
+  });
   const controller = new Controller({
     kc, events, metrics, log, workers: cfg.workers,
     ...(cfg.namespace ? { namespace: cfg.namespace } : {}),

@@ -1,5 +1,6 @@
-// The operator as shipped: `npm run build` output (dist/src/main.js) on plain Node, no tsx, started as its
-// ServiceAccount. Benchmarks measure this, not the TypeScript loader.
+// The operator as shipped: `npm run build` output (the bundle dist/sqlflow-operator.mjs, run with the image's V8
+// flags from scripts/node-flags) on plain Node, no tsx, started as its ServiceAccount. Benchmarks measure this, not
+// the TypeScript loader.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
@@ -15,13 +16,21 @@ export interface DistOperator {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startDistOperator(dir: string, kubeconfig: string, flags: string[] = [], nodeArgs: string[] = []): Promise<DistOperator> {
-  const main = join(ROOT, 'dist', 'src', 'main.js');
+/** The V8 flags of the image's `sqlflow-operator` command, read from the Dockerfile so the two cannot drift. */
+export const IMAGE_NODE_FLAGS: string[] = (() => {
+  const m = /exec node ((?:--\S+ )*)\/app\/dist\/sqlflow-operator\.mjs/.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  if (!m) throw new Error('Dockerfile: no `exec node [flags] /app/dist/sqlflow-operator.mjs` line to take the V8 flags from');
+  return m[1]!.split(' ').filter(Boolean);
+})();
+
+/** `nodeArgs` replaces the image's V8 flags (IMAGE_NODE_FLAGS) when given; `env` adds to the environment. */
+export async function startDistOperator(dir: string, kubeconfig: string, flags: string[] = [], nodeArgs: string[] = IMAGE_NODE_FLAGS, env: Record<string, string> = {}): Promise<DistOperator> {
+  const main = join(ROOT, 'dist', 'sqlflow-operator.mjs');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first (the benchmark measures the built operator)`);
   const [healthPort, metricsPort] = [await freePort(), await freePort()];
   const out = createWriteStream(join(dir, `operator-dist-${healthPort}.log`));
   const child = spawn(process.execPath, [...nodeArgs, main, `--kubeconfig=${kubeconfig}`, `--health-addr=127.0.0.1:${healthPort}`,
-    `--metrics-addr=127.0.0.1:${metricsPort}`, '--api-addr=0', '--log-level=warn', ...flags], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
+    `--metrics-addr=127.0.0.1:${metricsPort}`, '--api-addr=0', '--log-level=warn', ...flags], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, KUBECONFIG: '' } });
   child.stdout!.pipe(out, { end: false });
   child.stderr!.pipe(out, { end: false });
   const exited = once(child, 'exit');

@@ -2,7 +2,8 @@
 // a job), a work queue keyed by job, and the reconciler. Events only enqueue job keys.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { GROUP, JOB_LABEL, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
+import { HOLD_ANNOTATION } from '../api/hold.ts';
+import { GROUP, isFinished, JOB_LABEL, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
 import { describeError } from '../kube/errors.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { Informer } from '../kube/informer.ts';
@@ -69,12 +70,23 @@ export class Controller {
       onPhase: (key, phase) => m.setPhase(key, phase),
     });
 
-    const enqueueJob = (j: KubernetesObject) => this.queue.add(`${j.metadata?.namespace}/${j.metadata?.name}`);
+    // Urgent: a job that waits for its Workflow, or whose spec or hold changed (cancel, release). Everything else
+    // only mirrors state into status (our own status writes, Argo's progress, the initial list of finished jobs)
+    // and goes to the background lane, which yields to a burst of new jobs.
+    const keyOf = (j: KubernetesObject) => `${j.metadata?.namespace}/${j.metadata?.name}`;
+    const onJob = (j: Obj<SQLFlowJob>, old?: Obj<SQLFlowJob>) => {
+      const waiting = !j.status?.workflowName && !isFinished(j.status?.phase);
+      const changed = old !== undefined && (old.metadata?.generation !== j.metadata?.generation ||
+        old.metadata?.annotations?.[HOLD_ANNOTATION] !== j.metadata?.annotations?.[HOLD_ANNOTATION] ||
+        old.metadata?.deletionTimestamp !== j.metadata?.deletionTimestamp);
+      if (waiting || changed) this.queue.add(keyOf(j));
+      else this.queue.addBackground(keyOf(j));
+    };
     const enqueueOwner = (o2: KubernetesObject) => {
       const job = o2.metadata?.labels?.[JOB_LABEL];
-      if (job) this.queue.add(`${o2.metadata?.namespace}/${job}`);
+      if (job) this.queue.addBackground(`${o2.metadata?.namespace}/${job}`);
     };
-    this.jobs.addHandler({ add: enqueueJob, update: (_o, n) => enqueueJob(n), delete: enqueueJob });
+    this.jobs.addHandler({ add: (j) => onJob(j), update: (o1, n) => onJob(n, o1), delete: (j) => this.queue.addBackground(keyOf(j)) });
     for (const inf of [this.workflows, this.pods] as Informer<KubernetesObject>[]) {
       inf.addHandler({ add: enqueueOwner, update: (_o, n) => enqueueOwner(n), delete: enqueueOwner });
     }

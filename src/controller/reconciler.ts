@@ -36,6 +36,13 @@ export interface ReconcilerDeps {
 }
 
 export class Reconciler {
+  /**
+   * Workflows created whose name the job's status does not show yet (job key -> name): the status write waits in
+   * the background lane, and by then the Workflow may still be missing from the cache; the name says where to look
+   * instead of creating again (controller-runtime's "expectations").
+   */
+  private readonly created = new Map<string, string>();
+
   constructor(private readonly d: ReconcilerDeps) {}
 
   private now(): Date {
@@ -46,6 +53,7 @@ export class Reconciler {
     const [ns, name] = key.split('/') as [string, string];
     const job = this.d.jobs.get(ns, name);
     if (!job || job.metadata.deletionTimestamp) {
+      this.created.delete(key);
       this.d.onPhase?.(key, undefined);
       return; // gone: its Workflow and pods follow by garbage collection
     }
@@ -65,8 +73,11 @@ export class Reconciler {
     }
     if (obs.kind === 'none' && !job.spec.cancel) {
       try {
-        const created = await this.create(job, log);
-        obs = { kind: 'present', workflow: created, pods: [] };
+        const wf = await this.create(job, log);
+        this.created.set(key, wf.metadata!.name!);
+        // The job's status (workflowName, phase) can wait: the Workflow is what the job waited for, and in a
+        // burst the next jobs' creates go first. A restarted operator finds the Workflow by label meanwhile.
+        return { requeueBackground: true };
       } catch (e) {
         if (!(e instanceof InvalidJobError)) {
           await this.reportSubmitFailure(job, e, log);
@@ -91,7 +102,9 @@ export class Reconciler {
   /** The job's Workflow from the cache; a live read confirms absence before calling it deleted. */
   private async observe(job: SQLFlowJob): Promise<WorkflowObservation> {
     const ns = job.metadata.namespace!;
-    const recorded = job.status?.workflowName;
+    const key = `${ns}/${job.metadata.name}`;
+    if (job.status?.workflowName) this.created.delete(key);
+    const recorded = job.status?.workflowName ?? this.created.get(key);
     const owned = (w: Wf | undefined) => w && ownedBy(w, job) ? w : undefined;
     let wf = recorded ? owned(this.d.workflows.get(ns, recorded)) : undefined;
     // Found by label when status was not written (the operator died right after creating it).

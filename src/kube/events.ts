@@ -50,6 +50,12 @@ export interface EventRecorderOptions {
    * Queued here they go out behind the reconciles and catch up when the burst is over.
    */
   maxInFlight?: number;
+  /**
+   * Awaited before each write: events are for people reading `kubectl describe`, and can wait while the controller
+   * has urgent work (the controller passes its queue's whenQuiet, so a burst's events go out after its creates).
+   * flush() waits for it too; the queue's whenQuiet resolves at once after its shutDown().
+   */
+  gate?: () => Promise<void>;
   logger?: Logger;
 }
 
@@ -73,7 +79,8 @@ const NOTE_LIMIT = 1024; // the API rejects longer notes
 
 export class EventRecorder {
   readonly stats = { created: 0, patched: 0, dropped: 0, failed: 0 };
-  private readonly o: Required<Omit<EventRecorderOptions, 'logger'>>;
+  private readonly o: Required<Omit<EventRecorderOptions, 'logger' | 'gate'>>;
+  private readonly gate: (() => Promise<void>) | undefined;
   private readonly log: Logger;
   private readonly series = new Map<string, Series>();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -89,6 +96,7 @@ export class EventRecorder {
       maxInFlight: 2,
       ...opts,
     };
+    this.gate = opts.gate;
     this.log = (opts.logger ?? silentLogger).child({ component: 'events' });
   }
 
@@ -181,6 +189,7 @@ export class EventRecorder {
     if (this.inFlight >= this.o.maxInFlight) await new Promise<void>((ok) => this.slots.push(ok));
     else this.inFlight++;
     try {
+      if (this.gate) await this.gate();
       await write();
     } finally {
       const next = this.slots.shift();

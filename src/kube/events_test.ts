@@ -98,3 +98,18 @@ test('a burst of events for many objects keeps at most maxInFlight writes runnin
   assert.equal(created, 500);
   assert.equal(peak, 3);
 });
+
+test('writes wait for the gate', async () => {
+  const { api, creates } = fakeApi();
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  let gated = 0;
+  const r = new EventRecorder({ api, reportingController: 'sqlflow.org/operator', reportingInstance: 'pod-1', gate: () => (gated++, opened) });
+  r.normal(job, 'Submitted', 'created workflow w');
+  await new Promise((ok) => setTimeout(ok, 20));
+  assert.equal(creates.length, 0, 'written before the gate opened');
+  assert.equal(gated, 1);
+  open();
+  await r.flush();
+  assert.equal(creates.length, 1);
+});

@@ -5,6 +5,11 @@
 //   - a key is never reconciled by two workers at once; adding it while it is being processed marks it dirty and it
 //     is queued again when the running reconcile finishes;
 //   - failures requeue with per-key exponential backoff (base 5 ms, cap 1000 s); success forgets the failure count.
+// Beyond client-go: two lanes. add() is urgent (an object waits for us to act); addBackground() is work that only
+// mirrors state (status writes) and yields while urgent keys keep arriving: it runs once no urgent key was added for
+// backgroundQuietMs, or when it has waited backgroundMaxWaitMs. On a 2-core machine every write competes at the
+// apiserver; in a burst of new objects this keeps their creates ahead of the status writes that can wait. Keys
+// overdue while the burst goes on run one at a time.
 // Controllers are level-triggered, so a reconcile reads current state and never needs to know why it ran.
 import { expBackoff } from './backoff.ts';
 import { isTransient } from './errors.ts';
@@ -13,6 +18,8 @@ import { type Logger, silentLogger } from './logger.ts';
 export interface ReconcileResult {
   /** Run this key again after this many ms even though it succeeded (polling external state). */
   requeueAfter?: number;
+  /** Run this key again in the background lane (its remaining work can wait for a quiet moment). */
+  requeueBackground?: boolean;
 }
 
 export type Reconcile = (key: string) => Promise<ReconcileResult | void>;
@@ -33,9 +40,20 @@ export interface WorkQueueOptions {
    */
   transientMaxDelayMs?: number;
   isTransient?: (err: unknown) => boolean;
+  /** Background keys wait until no urgent key was added for this long (default 500 ms)... */
+  backgroundQuietMs?: number;
+  /** ...or, one at a time, once they have waited this long (default 10 s): a steady stream of urgent keys cannot
+   *  starve them. */
+  backgroundMaxWaitMs?: number;
   logger?: Logger;
   /** Called after every reconcile, for metrics (duration histogram, outcome counter). Must not throw. */
   onReconciled?(key: string, outcome: ReconcileOutcome, durationMs: number, error?: unknown): void;
+}
+
+interface BackgroundEntry {
+  key: string;
+  /** performance.now() when queued. */
+  at: number;
 }
 
 export class WorkQueue {
@@ -47,20 +65,34 @@ export class WorkQueue {
   private readonly isTransient: (err: unknown) => boolean;
   private readonly log: Logger;
   private readonly onReconciled: WorkQueueOptions['onReconciled'];
+  private readonly quietMs: number;
+  private readonly maxWaitMs: number;
 
-  /** FIFO of keys ready to process. Every key in it is also in `dirty`. */
+  /** FIFO of urgent keys ready to process. Every key in it is also in `dirty` with lane 'urgent'. */
   private readonly queue: string[] = [];
   private head = 0;
-  private readonly dirty = new Set<string>();
+  /** FIFO of background keys with the time they were queued; an entry counts only while `bgLive` points at it. */
+  private readonly background: BackgroundEntry[] = [];
+  private bgHead = 0;
+  private readonly bgLive = new Map<string, BackgroundEntry>();
+  private lastUrgentAt = -Infinity;
+  /** Queued (or re-queued while processing) keys and their lane. */
+  private readonly dirty = new Map<string, 'urgent' | 'background'>();
   private readonly processing = new Set<string>();
   /** Delayed adds: key -> due time and timer (the earliest due time wins, like client-go's delaying queue). */
   private readonly waiting = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
+  /** Keys taken from the background lane and being reconciled. */
+  private readonly bgRunning = new Set<string>();
 
   private shuttingDown = false;
   private running: Promise<void>[] = [];
   /** Workers parked waiting for a key. */
   private idle: (() => void)[] = [];
+  /** Wakes a parked worker when the oldest background key becomes due. */
+  private bgTimer: NodeJS.Timeout | undefined;
+  private bgTimerDue = 0;
+  private quietWaiters: { resolve: () => void; due: number }[] = [];
 
   constructor(opts: WorkQueueOptions = {}) {
     this.name = opts.name ?? 'queue';
@@ -71,15 +103,104 @@ export class WorkQueue {
     this.isTransient = opts.isTransient ?? isTransient;
     this.log = (opts.logger ?? silentLogger).child({ queue: this.name });
     this.onReconciled = opts.onReconciled;
+    this.quietMs = opts.backgroundQuietMs ?? 500;
+    this.maxWaitMs = opts.backgroundMaxWaitMs ?? 10_000;
   }
 
-  /** Queue a key now. No-op if it is already queued or after shutDown(). */
+  /** Queue a key now (urgent lane). No-op if it is already queued urgently or after shutDown(). */
   add(key: string): void {
-    if (this.shuttingDown || this.dirty.has(key)) return;
-    this.dirty.add(key);
+    if (this.shuttingDown) return;
+    this.lastUrgentAt = performance.now();
+    const lane = this.dirty.get(key);
+    if (lane === 'urgent') return;
+    this.dirty.set(key, 'urgent');
+    this.bgLive.delete(key); // promoted: its background entry is skipped when reached
     if (this.processing.has(key)) return; // requeued by done() when the running reconcile ends
     this.queue.push(key);
     this.idle.shift()?.();
+  }
+
+  /** Queue a key in the background lane. No-op if it is already queued (in either lane) or after shutDown(). */
+  addBackground(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.set(key, 'background');
+    if (this.processing.has(key)) return;
+    this.pushBackground(key);
+  }
+
+  private pushBackground(key: string): void {
+    const e = { key, at: performance.now() };
+    this.background.push(e);
+    this.bgLive.set(key, e);
+    this.wakeForBackground();
+  }
+
+  /**
+   * Resolves when background work may run (no urgent key added for backgroundQuietMs), or after
+   * backgroundMaxWaitMs at most: for writes that, like background keys, should not compete with a burst.
+   */
+  whenQuiet(): Promise<void> {
+    if (this.shuttingDown || this.isQuiet(performance.now())) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.quietWaiters.push({ resolve, due: performance.now() + this.maxWaitMs });
+      this.armTimer();
+    });
+  }
+
+  private isQuiet(now: number): boolean {
+    return this.queue.length - this.head === 0 && now - this.lastUrgentAt >= this.quietMs;
+  }
+
+  /** The oldest live background entry (dropping promoted or stale ones from the front). */
+  private oldestBackground(): BackgroundEntry | undefined {
+    while (this.bgHead < this.background.length) {
+      const e = this.background[this.bgHead] as BackgroundEntry;
+      if (this.bgLive.get(e.key) === e) return e;
+      this.bgHead++;
+    }
+    return undefined;
+  }
+
+  /** Quiet: any number of workers. Overdue in a burst: one background reconcile at a time, so the burst's own
+   *  writes keep the apiserver's attention while the backlog still moves. */
+  private backgroundDue(now: number): boolean {
+    const e = this.oldestBackground();
+    return e !== undefined && (this.isQuiet(now) || (now - e.at >= this.maxWaitMs && this.bgRunning.size === 0));
+  }
+
+  /** Wake a parked worker if a background key may run now, else set a timer for when one may. */
+  private wakeForBackground(): void {
+    if (this.backgroundDue(performance.now())) this.idle.shift()?.();
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    if (this.shuttingDown) return;
+    // Background keys need the timer only while a worker is parked; busy workers look for them when they finish.
+    const e = this.idle.length > 0 ? this.oldestBackground() : undefined;
+    const dues: number[] = this.quietWaiters.map((w) => w.due);
+    if (e) dues.push(e.at + this.maxWaitMs);
+    // While urgent keys are queued, quiet cannot come before they are taken, and the worker that takes the last
+    // one re-arms this timer when it parks.
+    if ((e || this.quietWaiters.length) && this.queue.length === this.head) dues.push(this.lastUrgentAt + this.quietMs);
+    if (dues.length === 0) return;
+    const due = Math.min(...dues);
+    if (this.bgTimer && this.bgTimerDue <= due) return;
+    if (this.bgTimer) clearTimeout(this.bgTimer);
+    this.bgTimerDue = due;
+    this.bgTimer = setTimeout(() => {
+      this.bgTimer = undefined;
+      const now = performance.now();
+      const quiet = this.isQuiet(now);
+      this.quietWaiters = this.quietWaiters.filter((w) => {
+        if (!quiet && now < w.due) return true;
+        w.resolve();
+        return false;
+      });
+      if (this.backgroundDue(now)) for (const wake of this.idle.splice(0)) wake();
+      this.armTimer();
+    }, Math.max(1, due - performance.now()));
+    this.bgTimer.unref();
   }
 
   /** Queue a key after `ms`. If it is already waiting with an earlier due time, that one stands. */
@@ -118,9 +239,9 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
-  /** Keys ready to process (not counting delayed or in-flight ones): the queue-depth metric. */
+  /** Keys ready to process, both lanes (not counting delayed or in-flight ones): the queue-depth metric. */
   len(): number {
-    return this.queue.length - this.head;
+    return this.queue.length - this.head + this.bgLive.size;
   }
 
   /** Keys being reconciled right now. */
@@ -153,20 +274,48 @@ export class WorkQueue {
     this.waiting.clear();
     this.queue.length = 0;
     this.head = 0;
+    this.background.length = 0;
+    this.bgHead = 0;
+    this.bgLive.clear();
+    if (this.bgTimer) clearTimeout(this.bgTimer);
+    this.bgTimer = undefined;
+    for (const w of this.quietWaiters.splice(0)) w.resolve();
     this.dirty.clear();
     for (const wake of this.idle.splice(0)) wake();
     await Promise.all(this.running);
   }
 
-  /** Next key, or undefined once shutting down. */
+  /** Next key (urgent first, background when due), or undefined once shutting down. */
   private async get(): Promise<string | undefined> {
-    while (!this.shuttingDown && this.len() === 0) await new Promise<void>((r) => this.idle.push(r));
-    if (this.shuttingDown) return undefined;
-    const key = this.queue[this.head++] as string;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
+    for (;;) {
+      if (this.shuttingDown) return undefined;
+      if (this.queue.length - this.head > 0) {
+        const key = this.queue[this.head++] as string;
+        if (this.head > 1024 && this.head * 2 > this.queue.length) {
+          this.queue.splice(0, this.head);
+          this.head = 0;
+        }
+        return this.take(key);
+      }
+      if (this.backgroundDue(performance.now())) {
+        const e = this.oldestBackground() as BackgroundEntry;
+        this.bgHead++;
+        this.bgLive.delete(e.key);
+        if (this.bgHead > 1024 && this.bgHead * 2 > this.background.length) {
+          this.background.splice(0, this.bgHead);
+          this.bgHead = 0;
+        }
+        this.bgRunning.add(e.key);
+        return this.take(e.key);
+      }
+      await new Promise<void>((r) => {
+        this.idle.push(r);
+        this.armTimer();
+      });
     }
+  }
+
+  private take(key: string): string {
     this.dirty.delete(key);
     this.processing.add(key);
     return key;
@@ -174,9 +323,14 @@ export class WorkQueue {
 
   private done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key) && !this.shuttingDown) {
+    this.bgRunning.delete(key);
+    const lane = this.dirty.get(key);
+    if (lane === undefined || this.shuttingDown) return;
+    if (lane === 'urgent') {
       this.queue.push(key);
       this.idle.shift()?.();
+    } else {
+      this.pushBackground(key);
     }
   }
 
@@ -189,12 +343,14 @@ export class WorkQueue {
       let error: unknown;
       try {
         const res = await reconcile(key);
+        this.forget(key);
         if (res && typeof res.requeueAfter === 'number' && res.requeueAfter >= 0) {
           outcome = 'requeue';
-          this.forget(key);
           this.addAfter(key, res.requeueAfter);
-        } else {
-          this.forget(key);
+        }
+        if (res?.requeueBackground) {
+          outcome = 'requeue';
+          this.addBackground(key);
         }
       } catch (err) {
         outcome = 'error';

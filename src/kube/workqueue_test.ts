@@ -199,3 +199,101 @@ test('onReconciled reports outcomes', async () => {
   await q.shutDown();
   assert.deepEqual(outcomes, ['k:error', 'k:requeue', 'k:success']);
 });
+
+test('background keys wait while urgent keys keep arriving, then run', async () => {
+  const q = new WorkQueue({ workers: 2, backgroundQuietMs: 40, backgroundMaxWaitMs: 60_000 });
+  const seen: string[] = [];
+  q.run(async (k) => {
+    seen.push(k);
+  });
+  q.addBackground('status');
+  let more = true;
+  const feeder = (async () => {
+    for (let i = 0; more; i++) {
+      q.add(`new-${i}`);
+      await sleep(5);
+    }
+  })();
+  await sleep(100);
+  assert.ok(!seen.includes('status'), 'background key ran while urgent keys were still arriving');
+  more = false;
+  await feeder;
+  for (let i = 0; i < 100 && !seen.includes('status'); i++) await sleep(10);
+  assert.ok(seen.includes('status'), 'background key never ran after the urgent keys stopped');
+  await q.shutDown();
+});
+
+test('a background key is never starved: it runs after backgroundMaxWaitMs', async () => {
+  const q = new WorkQueue({ workers: 1, backgroundQuietMs: 1_000_000, backgroundMaxWaitMs: 30 });
+  const seen: string[] = [];
+  q.run(async (k) => {
+    seen.push(k);
+  });
+  q.add('u');
+  q.addBackground('b');
+  for (let i = 0; i < 200 && !seen.includes('b'); i++) await sleep(10);
+  assert.deepEqual(seen, ['u', 'b']);
+  await q.shutDown();
+});
+
+test('add() promotes a queued background key; it runs once', async () => {
+  const q = new WorkQueue({ workers: 1, backgroundQuietMs: 1_000_000, backgroundMaxWaitMs: 1_000_000 });
+  const seen: string[] = [];
+  q.addBackground('k');
+  q.add('k');
+  assert.equal(q.len(), 1);
+  q.run(async (k) => {
+    seen.push(k);
+  });
+  await sleep(30);
+  assert.deepEqual(seen, ['k']);
+  assert.equal(q.len(), 0);
+  await q.shutDown();
+});
+
+test('requeueBackground runs the key again in the background lane', async () => {
+  const q = new WorkQueue({ workers: 1, backgroundQuietMs: 20 });
+  const seen: string[] = [];
+  q.run(async (k) => {
+    seen.push(k);
+    return seen.length === 1 ? { requeueBackground: true } : undefined;
+  });
+  q.add('job');
+  for (let i = 0; i < 100 && seen.length < 2; i++) await sleep(10);
+  assert.deepEqual(seen, ['job', 'job']);
+  await q.shutDown();
+});
+
+test('whenQuiet resolves once no urgent key was added for backgroundQuietMs', async () => {
+  const q = new WorkQueue({ workers: 1, backgroundQuietMs: 30, backgroundMaxWaitMs: 60_000 });
+  await q.whenQuiet(); // nothing ever added: quiet at once
+  q.run(async () => {});
+  q.add('a');
+  let quiet = false;
+  const p = q.whenQuiet().then(() => (quiet = true));
+  assert.equal(quiet, false);
+  await p;
+  assert.equal(quiet, true);
+  await q.shutDown();
+});
+
+test('overdue background keys run one at a time while urgent keys keep arriving', async () => {
+  const q = new WorkQueue({ workers: 4, backgroundQuietMs: 1_000_000, backgroundMaxWaitMs: 10 });
+  let active = 0;
+  let maxActive = 0;
+  const ran: string[] = [];
+  q.run(async (k) => {
+    if (!k.startsWith('bg')) return;
+    active++;
+    maxActive = Math.max(maxActive, active);
+    await sleep(5);
+    active--;
+    ran.push(k);
+  });
+  for (let i = 0; i < 6; i++) q.addBackground(`bg-${i}`);
+  q.add('urgent'); // never quiet from here on (backgroundQuietMs is huge)
+  for (let i = 0; i < 300 && ran.length < 6; i++) await sleep(10);
+  assert.equal(ran.length, 6);
+  assert.equal(maxActive, 1);
+  await q.shutDown();
+});
