@@ -43,6 +43,13 @@ export class Reconciler {
    */
   private readonly created = new Map<string, string>();
 
+  /**
+   * The finished phase last announced per job (its UID and phase). The job cache can still show the old phase after our own status
+   * write; a reconcile in that window (woken by a pod or Workflow update) writes the same status again, and without
+   * this it would record the same completion event again (a series of 2, patched 10 s later).
+   */
+  private readonly announced = new Map<string, string>();
+
   constructor(private readonly d: ReconcilerDeps) {}
 
   private now(): Date {
@@ -54,6 +61,7 @@ export class Reconciler {
     const job = this.d.jobs.get(ns, name);
     if (!job || job.metadata.deletionTimestamp) {
       this.created.delete(key);
+      this.announced.delete(key);
       this.d.onPhase?.(key, undefined);
       return; // gone: its Workflow and pods follow by garbage collection
     }
@@ -92,7 +100,12 @@ export class Reconciler {
     const patch = statusPatch(job, desired);
     if (patch) {
       await mergePatchCustomStatus(this.d.custom, { ...JOBS, namespace: ns, name }, patch, FIELD_MANAGER);
-      if (desired.phase !== phase) this.announce(job, desired.phase!, desired.message ?? '', invalid?.reason);
+      // By UID: a job deleted and created again under its name while we did not look is another job.
+      const said = `${job.metadata.uid} ${desired.phase}`;
+      if (desired.phase !== phase && this.announced.get(key) !== said) {
+        this.announce(job, desired.phase!, desired.message ?? '', invalid?.reason);
+        if (isFinished(desired.phase)) this.announced.set(key, said);
+      }
       log.debug('status updated', { phase: desired.phase, progress: desired.progress });
     }
     this.d.onPhase?.(key, desired.phase);
