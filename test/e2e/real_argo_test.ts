@@ -12,23 +12,14 @@ import { argoBinaries, argoImage, type ArgoBuild } from '../../testenv/images/ar
 import { installArgo } from '../../testenv/realstack/argo.ts';
 import { ARGO_EXAMPLES, argoExamplesDir } from '../../testenv/realstack/examples.ts';
 import { until } from '../support/http.ts';
+import { cannotRun } from './cannot_run.ts';
 
 const why = unsupported();
 // Queue behind another test run's real node on this machine instead of failing at once.
 process.env.SQLFLOW_REAL_NODE_WAIT ??= '2400';
 
-describe('e2e tier: real Argo on the real node', () => {
-  if (why) {
-    it('runs on this machine', (t) => {
-      const msg = `REAL ARGO E2E DID NOT RUN: ${why}.`;
-      if (process.env.SQLFLOW_E2E === 'skip') {
-        t.skip(msg); // reported as skipped with the reason, never as a pass
-        return;
-      }
-      assert.fail(`${msg} Run the tests as root on Linux with apt-get (as CI does), or set SQLFLOW_E2E=skip to accept not running it.`);
-    });
-    return;
-  }
+if (why) cannotRun('e2e tier: real Argo on the real node', why);
+else describe('e2e tier: real Argo on the real node', () => {
   let node: RealNode;
   let examples: string;
   const log = (m: string) => console.error(m);

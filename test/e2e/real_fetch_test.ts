@@ -16,6 +16,7 @@ import { unsupported } from '../../testenv/node/index.ts';
 import { startRealStack, type RealStack } from '../../testenv/realstack/index.ts';
 import { Jobs } from '../support/jobs.ts';
 import { ROOT, secs } from './realstack_support.ts';
+import { cannotRun } from './cannot_run.ts';
 
 const why = unsupported();
 process.env.SQLFLOW_REAL_NODE_WAIT ??= '2400';
@@ -49,17 +50,7 @@ function assertExactlyOnce(who: string, lines: string[]): void {
 }
 
 if (why) {
-  describe('e2e tier: Fetch on the real stack', () => {
-    it('runs on this machine', (t) => {
-      const msg = `THE E2E TIER (real Fetch) DID NOT RUN: ${why}.`;
-      if (process.env.SQLFLOW_E2E === 'skip') {
-        console.error(msg);
-        t.skip(msg);
-        return;
-      }
-      assert.fail(`${msg} Run the tests as root on Linux with apt-get (as CI does), or set SQLFLOW_E2E=skip to accept not running it.`);
-    });
-  });
+  cannotRun('e2e tier: Fetch on the real stack', why);
 } else {
   describe('e2e tier: Fetch on the real stack', () => {
     let stack: RealStack;

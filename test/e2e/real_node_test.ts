@@ -16,6 +16,7 @@ import { BUSYBOX_IMAGE, GUARD_RULES, guardRules, NODE_NAME, POD_CIDR, snapshotWh
 import { differences, type HostState } from '../../testenv/node/hoststate.ts';
 import { ensurePackages } from '../../testenv/node/host.ts';
 import { raw, until } from '../support/http.ts';
+import { cannotRun } from './cannot_run.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const cli = join(root, 'testenv', 'cli.ts');
@@ -37,18 +38,7 @@ function run(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ 
 }
 
 if (why) {
-  describe('e2e tier: real node', () => {
-    it('runs on this machine', (t) => {
-      const msg = `THE E2E TIER DID NOT RUN: ${why}.`;
-      if (process.env.SQLFLOW_E2E === 'skip') {
-        // Reported as skipped (with the reason), never as a pass.
-        console.error(msg);
-        t.skip(msg);
-        return;
-      }
-      assert.fail(`${msg} Run the tests as root on Linux with apt-get (as CI does), or set SQLFLOW_E2E=skip to accept not running it.`);
-    });
-  });
+  cannotRun('e2e tier: real node', why);
 } else {
   describe('e2e tier: real node', () => {
     let clusterDir: string;

@@ -17,6 +17,7 @@ import { NODE_NAME, snapshotWhenFree, unsupported } from '../../testenv/node/ind
 import { Jobs } from '../support/jobs.ts';
 import { until } from '../support/http.ts';
 import { clusterCli, run, secs, sqlflow, type Ran } from './realstack_support.ts';
+import { cannotRun } from './cannot_run.ts';
 
 const why = unsupported();
 process.env.SQLFLOW_REAL_NODE_WAIT ??= '2400';
@@ -24,17 +25,7 @@ const DATASOURCE = { secretKeyRef: { name: 'sqlflow-datasource', key: 'datasourc
 const LONG = { timeout: 2_400_000 };
 
 if (why) {
-  describe('e2e tier: real stack', () => {
-    it('runs on this machine', (t) => {
-      const msg = `THE E2E TIER (real stack) DID NOT RUN: ${why}.`;
-      if (process.env.SQLFLOW_E2E === 'skip') {
-        console.error(msg);
-        t.skip(msg);
-        return;
-      }
-      assert.fail(`${msg} Run the tests as root on Linux with apt-get (as CI does), or set SQLFLOW_E2E=skip to accept not running it.`);
-    });
-  });
+  cannotRun('e2e tier: real stack', why);
 } else {
   describe('e2e tier: real stack', () => {
     let clusterDir: string;
