@@ -6,7 +6,6 @@
 // `kubectl logs --timestamps` of the same lines returns) and as bare content.
 // Run: node --import tsx bench/fetch_amplification.ts
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CustomObjectsApi } from '@kubernetes/client-node';
 import { decodeToken, encodeToken } from '../src/api/token.ts';
 import { ReaderCache } from '../src/fetch/cache.ts';
 import { Fetcher } from '../src/fetch/fetch.ts';
@@ -15,6 +14,7 @@ import { JobSource } from '../src/fetch/source.ts';
 import { StatusRecorder } from '../src/fetch/status.ts';
 import { startControlPlane } from '../testenv/controlplane/index.ts';
 import { createNamespace, FakeJob, installCrds } from '../test/fetch/harness.ts';
+import { Resources } from '../src/kube/resources.ts';
 
 const TOTAL = 10 * 1024 * 1024;
 const LINE = 120; // bytes of content per line
@@ -32,7 +32,7 @@ try {
     const source = new JobSource(kc, { namespace: ns });
     await source.start();
     const cache = mode === 'cached' ? new ReaderCache() : false;
-    const fetcher = new Fetcher({ kc, source, cache, status: new StatusRecorder(kc.makeApiClient(CustomObjectsApi)) });
+    const fetcher = new Fetcher({ kc, source, cache, status: new StatusRecorder(new Resources(kc)) });
     await job.startStep(0);
     // Writer: 10 MB at about 2 MB/s in 10 ms chunks, with the current time as timestamps.
     const writer = (async () => {

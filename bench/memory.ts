@@ -14,6 +14,7 @@ import { startControlPlane } from '../testenv/controlplane/index.ts';
 import { installWorkflowCrd } from '../testenv/argo/crd.ts';
 import { installOperator } from '../testenv/operator.ts';
 import { IMAGE_NODE_FLAGS, startDistOperator, type DistOperator } from './support/operator_dist.ts';
+import { Resources } from '../src/kube/resources.ts';
 
 const N = Number(process.env.MEMORY_JOBS ?? 10_000);
 const NS = 'memory';
@@ -52,6 +53,7 @@ try {
   const sa = await installOperator(cp);
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const kube = new Resources(kc);
   await core.createNamespace({ body: { metadata: { name: NS } } });
 
   const variants = process.env.MEMORY_NODE_FLAGS === undefined ? [IMAGE_NODE_FLAGS] : process.env.MEMORY_NODE_FLAGS.split('|').map((v) => v.split(' ').filter(Boolean));
@@ -108,7 +110,7 @@ try {
         },
       },
     });
-    await mergePatchCustomStatus(custom, { group: 'sqlflow.org', version: 'v1alpha1', plural: 'sqlflowjobs', namespace: NS, name },
+    await mergePatchCustomStatus(kube, { group: 'sqlflow.org', version: 'v1alpha1', plural: 'sqlflowjobs', namespace: NS, name },
       { phase: 'Succeeded', workflowName: wfName, startedAt: at, finishedAt: at, stepCount: 1, progress: '1/1', message: '1 step succeeded' });
   });
   console.log(`wrote ${N} finished jobs with their workflows and pods in ${((performance.now() - t0) / 1000).toFixed(0)} s`);

@@ -1,7 +1,7 @@
 // sqlflow-operator: wiring only. Flags → clients → controller (+ leader election) → endpoints.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { CoordinationV1Api, EventsV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { Controller } from './controller/controller.ts';
 import { JobSource, type SharedInformers } from './fetch/source.ts';
 import { Metrics } from './controller/metrics.ts';
@@ -9,6 +9,7 @@ import { loadKubeConfig } from './kube/client.ts';
 import { EventRecorder } from './kube/events.ts';
 import { LeaderElector } from './kube/leader.ts';
 import { createLogger, parseLogLevel } from './kube/logger.ts';
+import { Resources } from './kube/resources.ts';
 import { FlagError, parseAddr, parseFlags, usage } from './operator/flags.ts';
 import { serveHealth, serveMetrics, type Listening } from './operator/http.ts';
 import { startApiServer, type ApiServer } from './server/index.ts';
@@ -35,7 +36,7 @@ async function main(): Promise<number> {
 
   const metrics = new Metrics();
   const events = new EventRecorder({
-    api: kc.makeApiClient(EventsV1Api), reportingController: 'sqlflow.org/sqlflow-operator', reportingInstance: identity, logger: log,
+    api: new Resources(kc), reportingController: 'sqlflow.org/sqlflow-operator', reportingInstance: identity, logger: log,
     // Events wait while jobs wait for their Workflows (a burst), like the status writes in the queue's background lane.
     gate: () => controller.queue.whenQuiet(),
   });

@@ -25,7 +25,8 @@ export const IMAGE_NODE_FLAGS: string[] = (() => {
 
 /** `nodeArgs` replaces the image's V8 flags (IMAGE_NODE_FLAGS) when given; `env` adds to the environment. */
 export async function startDistOperator(dir: string, kubeconfig: string, flags: string[] = [], nodeArgs: string[] = IMAGE_NODE_FLAGS, env: Record<string, string> = {}): Promise<DistOperator> {
-  const main = join(ROOT, 'dist', 'sqlflow-operator.mjs');
+  // BENCH_OPERATOR_BUNDLE: another build's bundle, to measure a baseline side by side with this one.
+  const main = process.env.BENCH_OPERATOR_BUNDLE ?? join(ROOT, 'dist', 'sqlflow-operator.mjs');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first (the benchmark measures the built operator)`);
   const [healthPort, metricsPort] = [await freePort(), await freePort()];
   const out = createWriteStream(join(dir, `operator-dist-${healthPort}.log`));

@@ -3,7 +3,7 @@
 // USER's kubeconfig (no SQLFlow API server needed) and the same Fetch core the server uses; the user therefore
 // needs get on sqlflowjobs, workflows and pods, and get on pods/log, in the namespace (create for run/submit, patch
 // for cancel). Recording progress in status.logs needs patch on sqlflowjobs/status; without it, it is skipped.
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { isFinished } from '../api/job.ts';
 import { decodeToken, encodeToken, START_CURSOR, type FetchPosition } from '../api/token.ts';
 import { ReaderCache } from '../fetch/cache.ts';
@@ -14,6 +14,7 @@ import { JobSource } from '../fetch/source.ts';
 import { StatusRecorder } from '../fetch/status.ts';
 import { currentNamespace, loadKubeConfig } from '../kube/client.ts';
 import { type Logger, silentLogger } from '../kube/logger.ts';
+import { Resources } from '../kube/resources.ts';
 import { checkProgram } from '../sql/parse.ts';
 import type { ScheduleKind } from '../workflow/options.ts';
 import { cancelJob, createJob, getJob, listJobs, summarize, type JobSummary, type RunSpec } from './jobs.ts';
@@ -79,7 +80,7 @@ export class SQLFlowError extends Error {
 export class SQLFlowClient {
   readonly kc: KubeConfig;
   readonly namespace: string;
-  private readonly custom: CustomObjectsApi;
+  private readonly kube: Resources;
   private readonly cache = new ReaderCache();
   private readonly status: StatusRecorder;
   private readonly sources = new Map<string, Promise<JobSource>>();
@@ -89,9 +90,9 @@ export class SQLFlowClient {
   constructor(o: ClientOptions = {}) {
     this.kc = o.kc ?? loadKubeConfig({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}) }).kc;
     this.namespace = o.namespace ?? currentNamespace(this.kc, {});
-    this.custom = this.kc.makeApiClient(CustomObjectsApi);
+    this.kube = new Resources(this.kc);
     this.log = o.logger ?? silentLogger;
-    this.status = new StatusRecorder(this.custom, { logger: this.log });
+    this.status = new StatusRecorder(this.kube, { logger: this.log });
   }
 
   /** Runs an Argo Workflow manifest (YAML or JSON text, or an object) as a SQLFlowJob. */
@@ -152,15 +153,15 @@ export class SQLFlowClient {
   }
 
   async get(name: string, namespace = this.namespace): Promise<JobSummary> {
-    return summarize(await getJob(this.custom, namespace, name));
+    return summarize(await getJob(this.kube, namespace, name));
   }
 
   async list(namespace = this.namespace): Promise<JobSummary[]> {
-    return (await listJobs(this.custom, namespace)).map((j) => summarize(j));
+    return (await listJobs(this.kube, namespace)).map((j) => summarize(j));
   }
 
   async cancel(name: string, namespace = this.namespace): Promise<JobSummary> {
-    return summarize(await cancelJob(this.custom, namespace, name));
+    return summarize(await cancelJob(this.kube, namespace, name));
   }
 
   async close(): Promise<void> {
@@ -172,7 +173,7 @@ export class SQLFlowClient {
   }
 
   private async start(spec: RunSpec, waitSeconds = 30): Promise<Job> {
-    const created = await createJob(this.custom, spec);
+    const created = await createJob(this.kube, spec);
     const name = created.metadata.name ?? '';
     const deadline = Date.now() + waitSeconds * 1000;
     let job = created;
@@ -184,7 +185,7 @@ export class SQLFlowClient {
         throw new SQLFlowError(`SQLFlowJob ${spec.namespace}/${name} was created but no workflow appeared within ${waitSeconds} s: is the sqlflow operator running?`);
       }
       await new Promise((r) => setTimeout(r, 200));
-      job = await getJob(this.custom, spec.namespace, name);
+      job = await getJob(this.kube, spec.namespace, name);
     }
     const pos: FetchPosition = {
       namespace: spec.namespace, job: name, uid: job.metadata.uid ?? '', workflow: job.status.workflowName, step: 0, nodeID: '', cursor: { ...START_CURSOR }, lines: 0,

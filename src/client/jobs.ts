@@ -1,9 +1,9 @@
 // Job operations shared by the API server (as the operator) and the library (as the user): create a SQLFlowJob
 // from a program or a workflow manifest, describe it, cancel it.
-import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
 import { patchCustomObject } from '../kube/patch.ts';
+import type { Resources } from '../kube/resources.ts';
 import { workflowSteps, type ArgoWorkflowLike, type PodLike } from '../workflow/observe.ts';
 import type { StepInfo } from '../fetch/fetch.ts';
 import { SCHEDULES, type ScheduleKind } from '../workflow/options.ts';
@@ -92,20 +92,20 @@ export function jobManifest(spec: RunSpec): SQLFlowJob {
   return body;
 }
 
-export async function createJob(api: CustomObjectsApi, spec: RunSpec): Promise<SQLFlowJob> {
-  return (await api.createNamespacedCustomObject({ ...ref(spec.namespace), body: jobManifest(spec) })) as SQLFlowJob;
+export async function createJob(api: Resources, spec: RunSpec): Promise<SQLFlowJob> {
+  return await api.create<SQLFlowJob>(ref(spec.namespace), jobManifest(spec));
 }
 
-export async function getJob(api: CustomObjectsApi, namespace: string, name: string): Promise<SQLFlowJob> {
-  return (await api.getNamespacedCustomObject({ ...ref(namespace), name })) as SQLFlowJob;
+export async function getJob(api: Resources, namespace: string, name: string): Promise<SQLFlowJob> {
+  return await api.get<SQLFlowJob>({ ...ref(namespace), name });
 }
 
-export async function listJobs(api: CustomObjectsApi, namespace: string): Promise<SQLFlowJob[]> {
-  return ((await api.listNamespacedCustomObject(ref(namespace))) as { items: SQLFlowJob[] }).items;
+export async function listJobs(api: Resources, namespace: string): Promise<SQLFlowJob[]> {
+  return (await api.list<SQLFlowJob>(ref(namespace))).items;
 }
 
 /** Sets spec.cancel (the only mutable spec field); the operator terminates the workflow. */
-export async function cancelJob(api: CustomObjectsApi, namespace: string, name: string): Promise<SQLFlowJob> {
+export async function cancelJob(api: Resources, namespace: string, name: string): Promise<SQLFlowJob> {
   return patchCustomObject<SQLFlowJob>(api, { ...ref(namespace), name }, 'merge', { spec: { cancel: true } });
 }
 

@@ -1,13 +1,13 @@
 // The SQLFlowJob controller: three informers (jobs, and the Workflows and pods labelled with
 // a job), a work queue keyed by job, and the reconciler. Events only enqueue job keys.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { CustomObjectsApi } from '@kubernetes/client-node';
 import { HOLD_ANNOTATION } from '../api/hold.ts';
 import { GROUP, isFinished, JOB_LABEL, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
 import { describeError } from '../kube/errors.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { Informer } from '../kube/informer.ts';
 import type { Logger } from '../kube/logger.ts';
+import { Resources } from '../kube/resources.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import { WORKFLOW_LABEL, type ArgoWorkflowLike, type PodLike } from '../workflow/observe.ts';
 import { trimJob, trimPod, trimWorkflow } from '../workflow/trim.ts';
@@ -64,7 +64,7 @@ export class Controller {
       },
     });
     this.reconciler = new Reconciler({
-      custom: o.kc.makeApiClient(CustomObjectsApi),
+      kube: new Resources(o.kc),
       jobs: this.jobs.store, workflows: this.workflows.store, pods: this.pods.store,
       events: o.events, defaults: o.defaults, log: o.log,
       onPhase: (key, phase) => m.setPhase(key, phase),

@@ -1,12 +1,13 @@
 // Reconcile(job key): make the job's Workflow exist (once), cancel it when asked, mirror its
 // state into the job's status, and delete the job when its TTL is up. Level-triggered: it
 // reads the caches and the job, never the event that woke it.
-import type { CustomObjectsApi, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { HOLD_ANNOTATION, holdOf } from '../api/hold.ts';
 import { API_VERSION, GROUP, isFinished, KIND, JOB_LABEL, PLURAL, VERSION, type JobPhase, type SQLFlowJob } from '../api/job.ts';
 import { describeError, isAlreadyExists, isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, ObjectRef } from '../kube/events.ts';
 import type { Logger } from '../kube/logger.ts';
+import type { Resources } from '../kube/resources.ts';
 import { mergePatchCustomStatus, patchCustomObject } from '../kube/patch.ts';
 import type { Store } from '../kube/store.ts';
 import type { ReconcileResult } from '../kube/workqueue.ts';
@@ -23,7 +24,7 @@ const MAX_NAME_ATTEMPTS = 8;
 type Wf = ArgoWorkflowLike & KubernetesObject;
 
 export interface ReconcilerDeps {
-  custom: CustomObjectsApi;
+  kube: Resources;
   jobs: Store<SQLFlowJob & KubernetesObject>;
   workflows: Store<Wf>;
   pods: Store<PodLike & KubernetesObject>;
@@ -99,7 +100,7 @@ export class Reconciler {
     const desired = desiredStatus(job, obs, this.now().toISOString(), invalid);
     const patch = statusPatch(job, desired);
     if (patch) {
-      await mergePatchCustomStatus(this.d.custom, { ...JOBS, namespace: ns, name }, patch, FIELD_MANAGER);
+      await mergePatchCustomStatus(this.d.kube, { ...JOBS, namespace: ns, name }, patch, FIELD_MANAGER);
       // By UID: a job deleted and created again under its name while we did not look is another job.
       const said = `${job.metadata.uid} ${desired.phase}`;
       if (desired.phase !== phase && this.announced.get(key) !== said) {
@@ -124,7 +125,7 @@ export class Reconciler {
     wf ??= this.d.workflows.byLabel(JOB_LABEL, job.metadata.name!).find((w) => w.metadata?.namespace === ns && ownedBy(w, job));
     if (!wf && recorded) {
       try {
-        wf = owned((await this.d.custom.getNamespacedCustomObject({ ...WF, namespace: ns, name: recorded })) as Wf);
+        wf = owned((await this.d.kube.get({ ...WF, namespace: ns, name: recorded })) as Wf);
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
@@ -146,14 +147,14 @@ export class Reconciler {
       const name = d.fixedName ?? workflowName(d.prefix, job.metadata.uid!, attempt);
       const body = { ...d.manifest, metadata: { ...d.manifest.metadata, name } };
       try {
-        const created = (await this.d.custom.createNamespacedCustomObject({ ...WF, namespace: ns, body })) as Wf;
+        const created = (await this.d.kube.create({ ...WF, namespace: ns }, body)) as Wf;
         log.info('workflow created', { workflow: name });
         this.d.events.normal(ref(job), 'Submitted', `Created workflow ${name}`, 'Create');
         return created;
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
       }
-      const existing = (await this.d.custom.getNamespacedCustomObject({ ...WF, namespace: ns, name })) as Wf;
+      const existing = (await this.d.kube.get({ ...WF, namespace: ns, name })) as Wf;
       if (ownedBy(existing, job)) {
         log.info('workflow adopted', { workflow: name });
         return existing;
@@ -177,7 +178,7 @@ export class Reconciler {
     const patch = statusPatch(job, { ...desired, message, conditions: desired.conditions!.map((c) => ({ ...c, message, ...(c.type === 'Reconciling' ? { reason: 'SubmitFailed' } : {}) })) });
     if (!patch) return;
     try {
-      await mergePatchCustomStatus(this.d.custom, { ...JOBS, namespace: job.metadata.namespace!, name: job.metadata.name! }, patch, FIELD_MANAGER);
+      await mergePatchCustomStatus(this.d.kube, { ...JOBS, namespace: job.metadata.namespace!, name: job.metadata.name! }, patch, FIELD_MANAGER);
     } catch (e) {
       log.warn('cannot record the failure in status', { error: describeError(e) });
     }
@@ -189,14 +190,14 @@ export class Reconciler {
     const desired = desiredStatus(job, { kind: 'none' }, this.now().toISOString());
     const patch = statusPatch(job, { ...desired, message, conditions: desired.conditions!.map((c) => ({ ...c, message, ...(c.type === 'Reconciling' ? { reason: 'Held' } : {}) })) });
     if (!patch) return;
-    await mergePatchCustomStatus(this.d.custom, { ...JOBS, namespace: job.metadata.namespace!, name: job.metadata.name! }, patch, FIELD_MANAGER);
+    await mergePatchCustomStatus(this.d.kube, { ...JOBS, namespace: job.metadata.namespace!, name: job.metadata.name! }, patch, FIELD_MANAGER);
     log.debug('job held', { hold });
   }
 
   /** Argo's own way to stop a workflow: spec.shutdown=Terminate, set with a merge patch. */
   private async cancel(job: SQLFlowJob, wf: Wf, log: Logger): Promise<void> {
     if (workflowCompleted(wf) || wf.spec?.shutdown === 'Terminate') return;
-    await patchCustomObject(this.d.custom, { ...WF, namespace: job.metadata.namespace!, name: wf.metadata!.name! }, 'merge', { spec: { shutdown: 'Terminate' } });
+    await patchCustomObject(this.d.kube, { ...WF, namespace: job.metadata.namespace!, name: wf.metadata!.name! }, 'merge', { spec: { shutdown: 'Terminate' } });
     log.info('workflow terminated on cancel', { workflow: wf.metadata?.name });
     this.d.events.normal(ref(job), 'Cancelling', `Terminating workflow ${wf.metadata?.name} (spec.cancel is true)`, 'Cancel');
   }
@@ -226,7 +227,7 @@ export class Reconciler {
     const due = Date.parse(finishedAt) + ttl * 1000 - this.now().getTime();
     if (due > 0) return { requeueAfter: due };
     try {
-      await this.d.custom.deleteNamespacedCustomObject({ ...JOBS, namespace: job.metadata.namespace!, name: job.metadata.name!, propagationPolicy: 'Background' });
+      await this.d.kube.delete({ ...JOBS, namespace: job.metadata.namespace!, name: job.metadata.name! }, { propagationPolicy: 'Background' });
       log.info('job deleted after ttlSecondsAfterFinished', { ttl });
     } catch (e) {
       if (!isNotFound(e)) throw new Error(`deleting expired job: ${describeError(e)}`);

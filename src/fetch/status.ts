@@ -4,11 +4,11 @@
 // Throttled per job: written at once when the step changes or delivery completes, otherwise at most every
 // `intervalMs` (a trailing write makes sure the last progress lands). Only progress is recorded: a client behind the
 // recorded position (e.g. a second reader starting from the beginning) never moves the record back.
-import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type LogsStatus } from '../api/job.ts';
 import { describeError, statusCode } from '../kube/errors.ts';
 import { type Logger, silentLogger } from '../kube/logger.ts';
 import { mergePatchCustomStatus } from '../kube/patch.ts';
+import type { Resources } from '../kube/resources.ts';
 
 export interface LogProgress {
   step: number;
@@ -26,14 +26,14 @@ interface Pending {
 }
 
 export class StatusRecorder {
-  private readonly api: CustomObjectsApi;
+  private readonly api: Resources;
   private readonly intervalMs: number;
   private readonly log: Logger;
   private readonly jobs = new Map<string, Pending>();
   private disabled = false;
   readonly stats = { writes: 0, failures: 0 };
 
-  constructor(api: CustomObjectsApi, opts: { intervalMs?: number; logger?: Logger } = {}) {
+  constructor(api: Resources, opts: { intervalMs?: number; logger?: Logger } = {}) {
     this.api = api;
     this.intervalMs = opts.intervalMs ?? 3_000;
     this.log = opts.logger ?? silentLogger;

@@ -1,4 +1,4 @@
-// Building a KubeConfig and the typed API clients the runtime uses.
+// Building a KubeConfig.
 //
 // client-node's loadFromDefault() silently falls back to http://localhost:8080 when it finds nothing, which turns a
 // missing mount into a confusing "connection refused" much later. loadKubeConfig() resolves the same sources in an
@@ -6,14 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  EventsV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-} from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { shareConnections } from './pool.ts';
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -100,25 +93,4 @@ export function currentNamespace(kc: KubeConfig, env: NodeJS.ProcessEnv = proces
   if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
   const ctx = kc.getContextObject(kc.getCurrentContext());
   return ctx?.namespace || 'default';
-}
-
-/** The typed clients the runtime needs, made once and shared (each holds its own HTTP agent). */
-export interface KubeClients {
-  kc: KubeConfig;
-  core: CoreV1Api;
-  custom: CustomObjectsApi;
-  coordination: CoordinationV1Api;
-  events: EventsV1Api;
-  objects: KubernetesObjectApi;
-}
-
-export function makeClients(kc: KubeConfig): KubeClients {
-  return {
-    kc,
-    core: kc.makeApiClient(CoreV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-    coordination: kc.makeApiClient(CoordinationV1Api),
-    events: kc.makeApiClient(EventsV1Api),
-    objects: KubernetesObjectApi.makeApiClient(kc),
-  };
 }

@@ -11,10 +11,12 @@
 //      one more token every 5 minutes); the excess is dropped and counted.
 // Recording never throws and never blocks the caller: event() is fire-and-forget, flush() awaits pending writes.
 import { randomBytes } from 'node:crypto';
-import type { EventsV1Api, EventsV1Event, KubernetesObject, V1MicroTime } from '@kubernetes/client-node';
+import type { EventsV1Event, KubernetesObject, V1MicroTime } from '@kubernetes/client-node';
 import { describeError, isNotFound } from './errors.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import { patchOptions } from './patch.ts';
+import type { Resources } from './resources.ts';
+
+const EVENTS = { group: 'events.k8s.io', version: 'v1', plural: 'events' };
 import { formatMicroTime, nowMicros } from './time.ts';
 
 export type EventType = 'Normal' | 'Warning';
@@ -30,7 +32,8 @@ export interface ObjectRef {
 }
 
 export interface EventRecorderOptions {
-  api: EventsV1Api;
+  /** Where events are written (tests pass a recorder of calls). */
+  api: Pick<Resources, 'create' | 'patch'>;
   /** e.g. "sqlflow.org/sqlflow-operator" (the API requires a "domain/name"-like value). */
   reportingController: string;
   /** Which replica: the pod name. */
@@ -224,7 +227,7 @@ export class EventRecorder {
       count > 1
         ? { ...s.body, series: { count, lastObservedTime: formatMicroTime(s.lastMicros) as unknown as V1MicroTime } }
         : s.body;
-    await this.o.api.createNamespacedEvent({ namespace: s.namespace, body });
+    await this.o.api.create({ ...EVENTS, namespace: s.namespace }, body);
     s.written = count;
     s.lastWriteMs = Date.now();
     this.stats.created++;
@@ -234,14 +237,9 @@ export class EventRecorder {
     const count = s.count;
     if (count <= s.written) return;
     try {
-      await this.o.api.patchNamespacedEvent(
-        {
-          name: s.name,
-          namespace: s.namespace,
-          body: { series: { count, lastObservedTime: formatMicroTime(s.lastMicros) } },
-        },
-        patchOptions('merge'),
-      );
+      await this.o.api.patch({ ...EVENTS, namespace: s.namespace, name: s.name }, 'merge', {
+        series: { count, lastObservedTime: formatMicroTime(s.lastMicros) },
+      });
       this.stats.patched++;
     } catch (err) {
       if (!isNotFound(err)) throw err;

@@ -1,22 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EventsV1Api } from '@kubernetes/client-node';
-import { EventRecorder } from './events.ts';
+import { EventRecorder, type EventRecorderOptions } from './events.ts';
 
 /** Records calls; only the two methods the recorder uses. */
-function fakeApi(): { api: EventsV1Api; creates: any[]; patches: any[] } {
+function fakeApi(): { api: EventRecorderOptions['api']; creates: any[]; patches: any[] } {
   const creates: any[] = [];
   const patches: any[] = [];
   const api = {
-    createNamespacedEvent: async (p: any) => {
-      creates.push(p);
-      return p.body;
+    create: async (ref: any, body: any) => {
+      creates.push({ namespace: ref.namespace, body });
+      return body;
     },
-    patchNamespacedEvent: async (p: any, opts: any) => {
-      patches.push({ ...p, opts });
+    patch: async (ref: any, type: any, body: any) => {
+      patches.push({ namespace: ref.namespace, name: ref.name, type, body });
       return {};
     },
-  } as unknown as EventsV1Api;
+  } as unknown as EventRecorderOptions['api'];
   return { api, creates, patches };
 }
 
@@ -38,6 +37,7 @@ test('a hot loop of one event makes one Event and one series patch', async () =>
   assert.match(String(ev.eventTime), /\.\d{6}Z$/);
   assert.equal(patches.length, 1);
   assert.equal(patches[0].body.series.count, 1000);
+  assert.equal(patches[0].type, 'merge');
   assert.equal(r.stats.patched, 1);
 });
 
@@ -62,7 +62,7 @@ test('distinct events per object are capped by the spam filter', async () => {
 
 test('a series whose Event expired is recreated; long notes are truncated', async () => {
   const { api, creates } = fakeApi();
-  (api as any).patchNamespacedEvent = async () => {
+  (api as any).patch = async () => {
     throw Object.assign(new Error('not found'), { code: 404 });
   };
   const r = new EventRecorder({ api, reportingController: 'c/c', reportingInstance: 'i', seriesFlushMs: 1 });
@@ -82,16 +82,16 @@ test('a burst of events for many objects keeps at most maxInFlight writes runnin
   let peak = 0;
   let created = 0;
   const api = {
-    createNamespacedEvent: async (p: any) => {
+    create: async (_ref: any, body: any) => {
       running++;
       peak = Math.max(peak, running);
       await new Promise((ok) => setImmediate(ok));
       running--;
       created++;
-      return p.body;
+      return body;
     },
-    patchNamespacedEvent: async () => ({}),
-  } as unknown as EventsV1Api;
+    patch: async () => ({}),
+  } as unknown as EventRecorderOptions['api'];
   const r = new EventRecorder({ api, reportingController: 'sqlflow.org/operator', reportingInstance: 'pod-1', maxInFlight: 3 });
   for (let i = 0; i < 500; i++) r.normal({ ...job, metadata: { ...job.metadata, name: `j${i}`, uid: `u${i}` } }, 'Submitted', 'Created workflow w');
   await r.flush();

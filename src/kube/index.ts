@@ -1,6 +1,6 @@
 // The controller runtime's public surface. Knows nothing of SQLFlow.
 export { expBackoff, jitter, sleep } from './backoff.ts';
-export { currentNamespace, loadKubeConfig, makeClients, type KubeClients, type KubeConfigSource } from './client.ts';
+export { currentNamespace, loadKubeConfig, type KubeConfigSource } from './client.ts';
 export {
   describeError,
   isAlreadyExists,
@@ -34,6 +34,8 @@ export {
   type PatchCallOptions,
   type PatchType,
 } from './patch.ts';
+export { KubeHttp, type Query, type RequestOptions } from './http.ts';
+export { resourcePath, Resources, type CollectionRef, type ResourceRef } from './resources.ts';
 export { RestTransport, WatchIdleError, type ListPage, type ListWatchTransport, type WatchEvent } from './rest.ts';
 export { objectKey, splitKey, Store } from './store.ts';
 export { formatMicroTime, nowMicros, parseMicroTime } from './time.ts';

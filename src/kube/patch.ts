@@ -3,19 +3,19 @@
 // client-node 2.x sends every generated patch* call as JSON Patch (application/json-patch+json) unless told
 // otherwise, so a merge-patch body ({status: {...}}) is rejected with 400/422, and KubernetesObjectApi.patch defaults
 // to strategic merge, which custom resources reject with 415. The fix is a per-call Content-Type header via
-// setHeaderOptions() as the call's second argument; every helper here sets it explicitly.
+// setHeaderOptions() as the call's second argument; patchOptions() makes it. Custom objects are patched through
+// Resources (resources.ts), which always sends the patch type's Content-Type.
 import {
   type ConfigurationOptions,
-  type CustomObjectsApi,
   type KubernetesObject,
   type KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import type { PatchCallOptions, PatchType, ResourceRef, Resources } from './resources.ts';
 
 export { isAlreadyExists, isConflict, isGone, isNotFound, statusCode, statusReason } from './errors.ts';
-
-export type PatchType = 'merge' | 'json' | 'apply' | 'strategic';
+export type { PatchCallOptions, PatchType } from './resources.ts';
 
 const CONTENT_TYPE: Record<PatchType, PatchStrategy> = {
   merge: PatchStrategy.MergePatch,
@@ -39,64 +39,26 @@ export function patchOptions(type: PatchType, base?: ConfigurationOptions): Conf
 }
 
 /** Identifies a custom object; `namespace` omitted means cluster-scoped. */
-export interface CustomObjectRef {
-  group: string;
-  version: string;
-  plural: string;
-  namespace?: string | undefined;
-  name: string;
-}
-
-export interface PatchCallOptions {
-  /** Required by the apiserver for 'apply'; recorded in managedFields for the others. */
-  fieldManager?: string;
-  /** Only for 'apply': take ownership of fields another manager set (controllers usually want true). */
-  force?: boolean;
-  /** Patch the /status subresource instead of the main resource (needs `subresources.status` in the CRD). */
-  status?: boolean;
-}
+export type CustomObjectRef = ResourceRef;
 
 /**
  * Patch a custom object (namespaced or cluster-scoped, main resource or /status) with an explicit patch type.
  * 'strategic' is refused: the apiserver answers 415 for custom resources, better to fail before the request.
  */
 export async function patchCustomObject<T = KubernetesObject>(
-  api: CustomObjectsApi,
+  api: Resources,
   ref: CustomObjectRef,
   type: PatchType,
   body: unknown,
   opts: PatchCallOptions = {},
 ): Promise<T> {
   if (type === 'strategic') throw new Error('strategic merge patch is not supported for custom resources');
-  if (type === 'apply' && !opts.fieldManager) throw new Error('server-side apply needs a fieldManager');
-  const options = patchOptions(type);
-  const common = {
-    group: ref.group,
-    version: ref.version,
-    plural: ref.plural,
-    name: ref.name,
-    body,
-    ...(opts.fieldManager !== undefined ? { fieldManager: opts.fieldManager } : {}),
-    // force must be unset for non-apply patches or the apiserver answers 400.
-    ...(type === 'apply' && opts.force !== undefined ? { force: opts.force } : {}),
-  };
-  let out: unknown;
-  if (ref.namespace !== undefined) {
-    const p = { ...common, namespace: ref.namespace };
-    out = opts.status
-      ? await api.patchNamespacedCustomObjectStatus(p, options)
-      : await api.patchNamespacedCustomObject(p, options);
-  } else {
-    out = opts.status
-      ? await api.patchClusterCustomObjectStatus(common, options)
-      : await api.patchClusterCustomObject(common, options);
-  }
-  return out as T;
+  return await api.patch<T>(ref, type, body, opts);
 }
 
 /** Merge-patch `/status` of a custom object: the usual way a reconciler publishes what it observed. */
 export function mergePatchCustomStatus<T = KubernetesObject>(
-  api: CustomObjectsApi,
+  api: Resources,
   ref: CustomObjectRef,
   status: Record<string, unknown>,
   fieldManager?: string,

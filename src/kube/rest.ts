@@ -1,16 +1,15 @@
-// Raw list and watch over node:http(s), authenticated by kc.applyToHTTPSOptions.
+// Raw list and watch over the runtime's one HTTP client (http.ts).
 //
 // Why not client-node's Watch (2.0.1, dist/watch.js)? It aborts any watch after a hard-coded, private 30 s without
 // bytes (quiet resources reconnect every 30 s), silently drops lines it cannot parse, and turns a non-200 answer
 // into Error(statusText), losing the Status body that tells "410 Expired" from a 403. Here the idle limit is ours
 // (the informer's watchdog), a corrupt stream is an error, and errors keep the apiserver's Status. Listing over the
 // same path keeps the informer generic: it needs a collection path, not a generated list function per kind.
-import http from 'node:http';
-import https from 'node:https';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { KubeHttpError, type KubeStatus } from './errors.ts';
+import type { KubeStatus } from './errors.ts';
+import { failure, KubeHttp, type Query } from './http.ts';
 
-export type Query = Record<string, string | number | boolean | undefined>;
+export type { Query } from './http.ts';
 
 export interface ListPage<T extends KubernetesObject = KubernetesObject> {
   apiVersion?: string;
@@ -47,67 +46,18 @@ export interface ListWatchTransport {
   watch(path: string, query: Query, onEvent: (ev: WatchEvent) => void, opts: WatchOptions): Promise<void>;
 }
 
-const MAX_ERROR_BODY = 64 * 1024;
-
 export class RestTransport implements ListWatchTransport {
-  readonly kc: KubeConfig;
+  readonly http: KubeHttp;
   /** Socket inactivity limit for lists and for a watch's connect phase. */
   readonly requestTimeoutMs: number;
-  constructor(kc: KubeConfig, requestTimeoutMs = 60_000) {
-    this.kc = kc;
+  constructor(kc: KubeConfig | KubeHttp, requestTimeoutMs = 60_000) {
+    this.http = kc instanceof KubeHttp ? kc : KubeHttp.for(kc);
     this.requestTimeoutMs = requestTimeoutMs;
   }
 
-  /**
-   * Sends a GET and resolves on the response headers. `timeoutMs` bounds socket inactivity (connect, headers, and
-   * for lists the body) so a black-holed apiserver cannot hang us; watches switch it off once headers arrive and
-   * rely on their own idle watchdog instead.
-   */
-  private async open(
-    path: string,
-    query: Query,
-    signal: AbortSignal,
-    timeoutMs: number,
-  ): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
-    const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
-    const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-    await this.kc.applyToHTTPSOptions(opts);
-    const mod = url.protocol === 'http:' ? http : https;
-    return await new Promise((resolve, reject) => {
-      const req = mod.request(url, { ...opts, signal }, (res) => resolve({ req, res }));
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path}: no answer for ${timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end();
-    });
-  }
-
-  /** Reads a non-2xx answer into a KubeHttpError carrying the Status (410 Expired, 403 Forbidden, ...). */
-  private async failure(res: http.IncomingMessage, path: string): Promise<never> {
-    let text = '';
-    try {
-      for await (const chunk of res) {
-        text += String(chunk);
-        if (text.length > MAX_ERROR_BODY) break;
-      }
-    } catch {
-      // the body is a nicety; the status code is what matters
-    }
-    let status: KubeStatus | undefined;
-    try {
-      status = JSON.parse(text) as KubeStatus;
-    } catch {
-      status = undefined;
-    }
-    const code = res.statusCode ?? 0;
-    throw new KubeHttpError(code, `GET ${path}: ${code} ${status?.message ?? text.slice(0, 200)}`, status);
-  }
-
   async list(path: string, query: Query, signal: AbortSignal): Promise<ListPage> {
-    const { res } = await this.open(path, query, signal, this.requestTimeoutMs);
-    if (res.statusCode !== 200) return await this.failure(res, path);
+    const { res } = await this.http.open('GET', path, { query, signal, timeoutMs: this.requestTimeoutMs });
+    if (res.statusCode !== 200) return await failure(res, 'GET', path);
     res.setEncoding('utf8');
     let text = '';
     for await (const chunk of res) text += chunk;
@@ -115,13 +65,13 @@ export class RestTransport implements ListWatchTransport {
   }
 
   async watch(path: string, query: Query, onEvent: (ev: WatchEvent) => void, opts: WatchOptions): Promise<void> {
-    const { req, res } = await this.open(
-      path,
-      { ...query, watch: 'true' },
-      opts.signal,
-      opts.idleTimeoutMs > 0 ? opts.idleTimeoutMs : this.requestTimeoutMs,
-    );
-    if (res.statusCode !== 200) return await this.failure(res, path);
+    // The timeout bounds the connect phase; once headers arrive the informer's watchdog (idleTimeoutMs) takes over.
+    const { req, res } = await this.http.open('GET', path, {
+      query: { ...query, watch: 'true' },
+      signal: opts.signal,
+      timeoutMs: opts.idleTimeoutMs > 0 ? opts.idleTimeoutMs : this.requestTimeoutMs,
+    });
+    if (res.statusCode !== 200) return await failure(res, 'GET', path);
     req.setTimeout(0);
     res.setEncoding('utf8');
     await new Promise<void>((resolve, reject) => {

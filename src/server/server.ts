@@ -11,12 +11,13 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { ReaderCache } from '../fetch/cache.ts';
 import { Fetcher } from '../fetch/fetch.ts';
 import { JobSource } from '../fetch/source.ts';
 import { StatusRecorder } from '../fetch/status.ts';
 import { type Logger, silentLogger } from '../kube/logger.ts';
+import { Resources } from '../kube/resources.ts';
 import { SQLFlowService } from '../gen/sqlflow/v1/sqlflow_pb.ts';
 import { allowAll, KubernetesAuthorizer, type Authorizer } from './auth.ts';
 import { sqlflowService } from './service.ts';
@@ -71,15 +72,15 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const source = o.source ?? new JobSource(o.kc, {}, log);
   await source.start();
   const cache = new ReaderCache({ ...(o.readerIdleMs !== undefined ? { idleMs: o.readerIdleMs } : {}), ...(o.maxReaders !== undefined ? { maxReaders: o.maxReaders } : {}) });
-  const custom = o.kc.makeApiClient(CustomObjectsApi);
-  const status = new StatusRecorder(custom, { logger: log, ...(o.statusIntervalMs !== undefined ? { intervalMs: o.statusIntervalMs } : {}) });
+  const kube = new Resources(o.kc);
+  const status = new StatusRecorder(kube, { logger: log, ...(o.statusIntervalMs !== undefined ? { intervalMs: o.statusIntervalMs } : {}) });
   const fetcher = new Fetcher({ kc: o.kc, source, cache, status, logger: log });
   // proto.SQLFlow's client does not retry a failed Fetch: on shutdown, held Fetches answer first (see close).
   const closing = new AbortController();
   const handler = connectNodeAdapter({
     routes: (router) => {
-      router.service(SQLFlowService, sqlflowService({ fetcher, source, custom, auth, logger: log }));
-      router.service(SQLFlow, sqlflowProtoService({ kc: o.kc, fetcher, source, custom, auth, logger: log, closing: closing.signal }, { defaultNamespace: 'default', ...o.sqlflow }));
+      router.service(SQLFlowService, sqlflowService({ fetcher, source, kube, auth, logger: log }));
+      router.service(SQLFlow, sqlflowProtoService({ kc: o.kc, fetcher, source, kube, auth, logger: log, closing: closing.signal }, { defaultNamespace: 'default', ...o.sqlflow }));
     },
     // Long polls may wait up to 60 s; do not let the adapter's default limits cut them.
     readMaxBytes: 16 * 1024 * 1024,

@@ -2,7 +2,6 @@
 // and the job helpers. Stateless: any replica can serve any call, tokens carry every position.
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
-import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { decodeToken, encodeToken, START_CURSOR, TokenError, type FetchPosition } from '../api/token.ts';
 import { cancelJob, createJob, getJob, RunSpecError, summarize, type JobSummary, type RunSpec } from '../client/jobs.ts';
 import { FetchError, type FetchResult, type Fetcher, type StepInfo } from '../fetch/fetch.ts';
@@ -11,6 +10,7 @@ import type { JobSource } from '../fetch/source.ts';
 import { decodeInterleaved, fromPosition, isInterleavedToken, type InterleavedPosition } from '../api/interleave_token.ts';
 import { describeError, statusCode } from '../kube/errors.ts';
 import type { Logger } from '../kube/logger.ts';
+import type { Resources } from '../kube/resources.ts';
 import {
   CancelResponseSchema, FetchResponseSchema, GetResponseSchema, JobSchema, LogLineSchema, RunResponseSchema, StepInfoSchema,
   type FetchRequest, type FetchResponse, type Job, type SQLFlowService,
@@ -21,7 +21,7 @@ import { tablesOf } from './v1_tables.ts';
 export interface ServiceDeps {
   fetcher: Fetcher;
   source: JobSource;
-  custom: CustomObjectsApi;
+  kube: Resources;
   auth: Authorizer;
   logger: Logger;
 }
@@ -45,7 +45,7 @@ export function sqlflowService(d: ServiceDeps): ServiceImpl<typeof SQLFlowServic
       await Promise.race([d.source.waitChange(namespace, name, undefined, since, signal), new Promise((r) => setTimeout(r, 500))]);
     }
     try {
-      return summarize(await getJob(d.custom, namespace, name));
+      return summarize(await getJob(d.kube, namespace, name));
     } catch (err) {
       throw kubeError(err, `SQLFlowJob ${namespace}/${name}`);
     }
@@ -105,7 +105,7 @@ export function sqlflowService(d: ServiceDeps): ServiceImpl<typeof SQLFlowServic
       if (req.parallelism > 0) spec.parallelism = req.parallelism;
       let created;
       try {
-        created = await createJob(d.custom, spec);
+        created = await createJob(d.kube, spec);
       } catch (err) {
         if (err instanceof RunSpecError) throw new ConnectError(err.message, Code.InvalidArgument);
         throw kubeError(err, `SQLFlowJob ${req.namespace}/${req.name || '(generated)'}`);
@@ -164,7 +164,7 @@ export function sqlflowService(d: ServiceDeps): ServiceImpl<typeof SQLFlowServic
       await authorize(ctx, 'patch', req.namespace);
       if (!req.name) throw new ConnectError('a job name is required', Code.InvalidArgument);
       try {
-        const j = await cancelJob(d.custom, req.namespace, req.name);
+        const j = await cancelJob(d.kube, req.namespace, req.name);
         d.logger.info('job cancelled through the API', { job: `${req.namespace}/${req.name}` });
         return create(CancelResponseSchema, { job: toJob(summarize(j)) });
       } catch (err) {

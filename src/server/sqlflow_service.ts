@@ -5,7 +5,7 @@
 import { create } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
-import { CoreV1Api, type CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { HOLD_ANNOTATION } from '../api/hold.ts';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
 import { decodeToken, encodeToken, START_CURSOR, TokenError, type FetchPosition } from '../api/token.ts';
@@ -17,6 +17,7 @@ import { isExecutorExitLine } from '../fetch/executor.ts';
 import { describeError } from '../kube/errors.ts';
 import { patchCustomObject } from '../kube/patch.ts';
 import type { Logger } from '../kube/logger.ts';
+import type { Resources } from '../kube/resources.ts';
 import { split } from '../sql/split.ts';
 import {
   FetchRequestSchema, FetchResponse_ResponsesSchema, FetchResponseSchema, HeadSchema, JobSchema, MessageSchema, ResponseSchema, RowSchema,
@@ -52,7 +53,7 @@ export interface SQLFlowProtoDeps {
   kc: KubeConfig;
   fetcher: Fetcher;
   source: JobSource;
-  custom: CustomObjectsApi;
+  kube: Resources;
   auth: Authorizer;
   logger: Logger;
   /** Aborted when the server shuts down: a held Fetch then answers at once with what it has, instead of being cut. */
@@ -84,7 +85,7 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
 
   async function deleteJob(namespace: string, name: string): Promise<void> {
     try {
-      await d.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace, name });
+      await d.kube.delete({ group: GROUP, version: VERSION, plural: PLURAL, namespace, name });
     } catch (err) {
       d.logger.warn('could not delete a job whose datasource Secret failed', { job: `${namespace}/${name}`, err: describeError(err) });
     }
@@ -160,7 +161,7 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
       if (s?.serviceAccount) body.spec.serviceAccountName = s.serviceAccount;
       let created: SQLFlowJob;
       try {
-        created = (await d.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace, body })) as SQLFlowJob;
+        created = await d.kube.create<SQLFlowJob>({ group: GROUP, version: VERSION, plural: PLURAL, namespace }, body);
       } catch (err) {
         throw toConnect(err);
       }
@@ -172,7 +173,7 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
           throw new ConnectError(`could not store the datasource of SQLFlowJob ${namespace}/${name} in Secret ${secretName}: ${describeError(err)} (the operator needs "create" on secrets in ${namespace}; see config/rbac)`, Code.Internal);
         }
         try {
-          await patchCustomObject(d.custom, { group: GROUP, version: VERSION, plural: PLURAL, namespace, name }, 'merge', { metadata: { annotations: { [HOLD_ANNOTATION]: null } } });
+          await patchCustomObject(d.kube, { group: GROUP, version: VERSION, plural: PLURAL, namespace, name }, 'merge', { metadata: { annotations: { [HOLD_ANNOTATION]: null } } });
         } catch (err) {
           await deleteJob(namespace, name);
           throw new ConnectError(`could not release SQLFlowJob ${namespace}/${name} after storing its datasource: ${describeError(err)}; the job was deleted, run the program again`, Code.Internal);

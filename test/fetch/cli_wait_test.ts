@@ -11,6 +11,7 @@ import type { Io } from '../../src/cli/io.ts';
 import { mergePatchCustomStatus, patchOptions } from '../../src/kube/patch.ts';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
 import { createNamespace, FakeJob, installCrds, JOBS } from './harness.ts';
+import { Resources } from '../../src/kube/resources.ts';
 
 let cp: ControlPlane;
 let kc: KubeConfig;
@@ -62,7 +63,7 @@ describe('sqlflow logs -f: what it waits for', () => {
     });
     const f = follow('wait-op', 'orphan');
     await untilErr(f.io, /sqlflow: job wait-op\/orphan is Pending and has no workflow yet: is the operator running\? \(nothing new for \d+s\)\n/);
-    await mergePatchCustomStatus(custom, { ...JOBS, namespace: 'wait-op', name: 'orphan' }, { phase: 'Failed', message: 'gave up' });
+    await mergePatchCustomStatus(new Resources(kc), { ...JOBS, namespace: 'wait-op', name: 'orphan' }, { phase: 'Failed', message: 'gave up' });
     assert.equal(await f.done, 1, f.io.err.join(''));
     assert.equal(f.io.out.join(''), '');
     assert.equal(f.io.err.join('').match(/is the operator running/g)?.length, 1, 'said once, not on every poll');

@@ -11,6 +11,7 @@ import { JobSource } from '../../src/fetch/source.ts';
 import { StatusRecorder } from '../../src/fetch/status.ts';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
 import { createNamespace, FakeJob, installCrds, JOBS } from './harness.ts';
+import { Resources } from '../../src/kube/resources.ts';
 
 let cp: ControlPlane;
 let kc: KubeConfig;
@@ -28,7 +29,7 @@ async function apiProcess(opts: { cache?: boolean } = {}): Promise<Api> {
   const source = new JobSource(kc);
   await source.start();
   const cache = opts.cache === false ? false : new ReaderCache();
-  const status = new StatusRecorder(kc.makeApiClient(CustomObjectsApi), { intervalMs: 500 });
+  const status = new StatusRecorder(new Resources(kc), { intervalMs: 500 });
   const fetcher = new Fetcher({ kc, source, cache, status });
   return {
     source, cache, fetcher,

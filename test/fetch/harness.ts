@@ -7,6 +7,7 @@ import { NODE_ID_ANNOTATION, WORKFLOW_LABEL } from '../../src/workflow/observe.t
 import type { ControlPlane } from '../../testenv/controlplane/index.ts';
 import { installWorkflowCrd } from '../../testenv/argo/index.ts';
 import type { LogStore } from '../../testenv/kubelet/index.ts';
+import { Resources } from '../../src/kube/resources.ts';
 
 export const JOBS = { group: 'sqlflow.org', version: 'v1alpha1', plural: 'sqlflowjobs' };
 export const WFS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' };
@@ -26,6 +27,7 @@ export async function createNamespace(kc: KubeConfig, name: string): Promise<voi
 export class FakeJob {
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
+  readonly kube: Resources;
   uid = '';
   readonly wf: string;
   private nodes: Record<string, unknown> = {};
@@ -37,6 +39,7 @@ export class FakeJob {
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.kube = new Resources(kc);
     this.wf = `${name}-wf`;
   }
 
@@ -74,16 +77,16 @@ export class FakeJob {
       },
     });
     await this.setWorkflow('Running');
-    await mergePatchCustomStatus(this.custom, { ...JOBS, namespace: this.ns, name: this.name }, { phase: 'Running', workflowName: this.wf, ...(this.opts.raw ? {} : { stepCount: this.steps }) });
+    await mergePatchCustomStatus(this.kube, { ...JOBS, namespace: this.ns, name: this.name }, { phase: 'Running', workflowName: this.wf, ...(this.opts.raw ? {} : { stepCount: this.steps }) });
     return this;
   }
 
   async setWorkflow(phase: string): Promise<void> {
-    await patchCustomObject(this.custom, { ...WFS, namespace: this.ns, name: this.wf }, 'merge', { status: { phase, nodes: this.nodes } });
+    await patchCustomObject(this.kube, { ...WFS, namespace: this.ns, name: this.wf }, 'merge', { status: { phase, nodes: this.nodes } });
   }
 
   async setJobPhase(phase: string): Promise<void> {
-    await mergePatchCustomStatus(this.custom, { ...JOBS, namespace: this.ns, name: this.name }, { phase });
+    await mergePatchCustomStatus(this.kube, { ...JOBS, namespace: this.ns, name: this.name }, { phase });
   }
 
   private setNode(i: number, phase: string, extra: Record<string, unknown> = {}): void {

@@ -4,7 +4,7 @@
 // so the old behaviour fails every time instead of once in a few runs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { decodeToken, encodeToken } from '../../src/api/token.ts';
 import { ReaderCache } from '../../src/fetch/cache.ts';
 import { Fetcher, type FetchResult } from '../../src/fetch/fetch.ts';
@@ -12,6 +12,7 @@ import { JobSource } from '../../src/fetch/source.ts';
 import { patchCustomObject } from '../../src/kube/patch.ts';
 import { startControlPlane, type ControlPlane } from '../../testenv/controlplane/index.ts';
 import { createNamespace, FakeJob, installCrds, JOBS } from './harness.ts';
+import { Resources } from '../../src/kube/resources.ts';
 
 let cp: ControlPlane;
 let kc: KubeConfig;
@@ -77,7 +78,7 @@ describe('eof and jobPhase', () => {
 
   test('a cancelled job whose workflow failed reports Cancelled with eof, as the operator will write it', async () => {
     const job = await new FakeJob(kc, cp.kubelet!.logs, NS, 'cancelled', 1).create();
-    await patchCustomObject(kc.makeApiClient(CustomObjectsApi), { ...JOBS, namespace: NS, name: job.name }, 'merge', { spec: { cancel: true } });
+    await patchCustomObject(new Resources(kc), { ...JOBS, namespace: NS, name: job.name }, 'merge', { spec: { cancel: true } });
     await job.startStep(0);
     await job.finishStep(0, 143);
     await job.setWorkflow('Failed');

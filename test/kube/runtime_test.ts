@@ -26,6 +26,7 @@ import {
   patchCustomObject,
   patchOptions,
 } from '../../src/kube/patch.ts';
+import { Resources } from '../../src/kube/resources.ts';
 import { retarget, startProxy } from './proxy.ts';
 
 let cp: ControlPlane;
@@ -287,6 +288,7 @@ describe('patch helpers and events', () => {
       },
     });
     const custom = kc.makeApiClient(CustomObjectsApi);
+    const kube = new Resources(kc);
     const ref = { group: 'test.sqlflow.org', version: 'v1', plural: 'widgets', namespace: ns, name: 'w1' };
     const body = { apiVersion: 'test.sqlflow.org/v1', kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 1 } };
     await eventually('CRD served', async () => {
@@ -298,36 +300,41 @@ describe('patch helpers and events', () => {
         throw e;
       }
     });
+    // The classifiers read client-node's ApiException and our own KubeHttpError alike.
     await assert.rejects(custom.createNamespacedCustomObject({ ...ref, body }), (e) => isAlreadyExists(e) && !isConflict(e));
+    await assert.rejects(kube.create(ref, body), (e) => isAlreadyExists(e) && !isConflict(e));
     await assert.rejects(custom.getNamespacedCustomObject({ ...ref, name: 'nope' }), isNotFound);
+    await assert.rejects(kube.get({ ...ref, name: 'nope' }), isNotFound);
+    assert.equal((await kube.get<{ spec: { size: number } }>(ref)).spec.size, 1);
+    assert.deepEqual((await kube.list<KubernetesObject>(ref)).items.map((w) => w.metadata?.name), ['w1']);
 
     type Widget = KubernetesObject & { spec?: { size?: number; color?: string }; status?: { phase?: string } };
-    const s1 = await mergePatchCustomStatus<Widget>(custom, ref, { phase: 'Running' }, 'test');
+    const s1 = await mergePatchCustomStatus<Widget>(kube, ref, { phase: 'Running' }, 'test');
     assert.equal(s1.status?.phase, 'Running');
-    const m = await patchCustomObject<Widget>(custom, ref, 'merge', { spec: { color: 'red' }, status: { phase: 'Ignored' } });
+    const m = await patchCustomObject<Widget>(kube, ref, 'merge', { spec: { color: 'red' }, status: { phase: 'Ignored' } });
     assert.equal(m.spec?.color, 'red');
     assert.equal(m.status?.phase, 'Running', 'main resource ignores status');
-    const j = await patchCustomObject<Widget>(custom, ref, 'json', [
+    const j = await patchCustomObject<Widget>(kube, ref, 'json', [
       { op: 'test', path: '/metadata/resourceVersion', value: m.metadata?.resourceVersion },
       { op: 'replace', path: '/spec/size', value: 2 },
     ]);
     assert.equal(j.spec?.size, 2);
     await assert.rejects(
-      patchCustomObject(custom, ref, 'json', [
+      patchCustomObject(kube, ref, 'json', [
         { op: 'test', path: '/metadata/resourceVersion', value: m.metadata?.resourceVersion },
         { op: 'replace', path: '/spec/size', value: 3 },
       ]),
       (e) => (e as { code?: number }).code === 422 || isConflict(e),
     );
     const a = await patchCustomObject<Widget>(
-      custom,
+      kube,
       ref,
       'apply',
       { apiVersion: 'test.sqlflow.org/v1', kind: 'Widget', metadata: { name: 'w1', namespace: ns }, status: { phase: 'Done' } },
       { status: true, fieldManager: 'kube-runtime-test', force: true },
     );
     assert.equal(a.status?.phase, 'Done');
-    await assert.rejects(patchCustomObject(custom, ref, 'strategic', {}), /not supported/);
+    await assert.rejects(patchCustomObject(kube, ref, 'strategic', {}), /not supported/);
 
     // Core objects: typed call + patchOptions, and server-side apply through KubernetesObjectApi.
     const objects = KubernetesObjectApi.makeApiClient(kc);
@@ -351,7 +358,7 @@ describe('patch helpers and events', () => {
     const target = await core.createNamespacedConfigMap({ namespace: ns, body: cm('target') });
     const eventsApi = kc.makeApiClient(EventsV1Api);
     const r = new EventRecorder({
-      api: eventsApi,
+      api: new Resources(kc),
       reportingController: 'sqlflow.org/kube-runtime-test',
       reportingInstance: 'test-1',
       seriesFlushMs: 100,
