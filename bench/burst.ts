@@ -4,7 +4,7 @@
 // `kubectl create -f` of a List (kubectl sends one POST per item, in order); the operator side is timed until the
 // last Workflow exists; then until every job's status names its Workflow and every job has its Submitted event
 // (the operator leaves both for after a burst), which is when requests are counted. Also: the operator's API
-// requests per job (audit log) and its RSS after each round. The operator runs as shipped, API server on (its
+// requests per job (audit log), its CPU time over the round and its RSS after each round. The operator runs as shipped, API server on (its
 // Fetch reads the controller's informers); BURST_API=off runs it with --api-addr=0 as earlier figures did.
 // Usage: npm run build && node --import tsx bench/burst.ts   (BURST_N="500,1500,5000" to choose the sizes)
 import { readFileSync } from 'node:fs';
@@ -15,10 +15,11 @@ import { Informer } from '../src/kube/informer.ts';
 import { startControlPlane, type ControlPlane } from '../testenv/controlplane/index.ts';
 import { installWorkflowCrd } from '../testenv/argo/crd.ts';
 import { installOperator, OPERATOR_NAMESPACE, OPERATOR_SA } from '../testenv/operator.ts';
-import { auditEvents, tally } from '../test/support/audit.ts';
+import { auditEvents, tally, type AuditEvent } from '../test/support/audit.ts';
 import { IMAGE_NODE_FLAGS, startDistOperator } from './support/operator_dist.ts';
 import { freePort } from '../testenv/controlplane/ports.ts';
 
+const TIMELINE_S = 2;
 const sizes = (process.env.BURST_N ?? '500,1500,5000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
 const WORKFLOW_SPEC = { entrypoint: 'main', suspend: true, templates: [{ name: 'main', container: { image: 'busybox', command: ['true'] } }] };
 
@@ -75,6 +76,7 @@ try {
       spec: { workflow: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'job-' }, spec: WORKFLOW_SPEC } },
     }));
     const from = new Date();
+    const cpu0 = op.cpuSeconds();
     const t0 = performance.now();
     const createMs = await kubectlCreate(cp, cp.dir, `jobs-${n}.json`, jobs);
     const jobsMs = (await watch.done) - t0;
@@ -91,18 +93,29 @@ try {
       .filter((e) => e.objectRef?.namespace === jobNs || e.objectRef?.namespace === undefined);
     const t = tally(mine);
     const rss = op.rss();
+    const cpu = op.cpuSeconds() - cpu0;
     const ratio = rawMs / jobsMs;
     const line = `N=${n}: kubectl ${(rawMs / 1000).toFixed(1)} s for N Workflows; N SQLFlowJobs → N Workflows ${(jobsMs / 1000).toFixed(1)} s ` +
       `(kubectl create of the jobs alone ${(createMs / 1000).toFixed(1)} s); ratio ${ratio.toFixed(2)}; ` +
       `all statuses ${(statusMs / 1000).toFixed(1)} s, all Submitted events ${(eventsMs / 1000).toFixed(1)} s; ` +
-      `${(mine.length / n).toFixed(2)} operator requests/job; operator RSS ${(rss / 1048576).toFixed(0)} MB`;
+      `${(mine.length / n).toFixed(2)} operator requests/job; operator CPU ${cpu.toFixed(1)} s (${((cpu / n) * 1000).toFixed(2)} ms/job); operator RSS ${(rss / 1048576).toFixed(0)} MB`;
     console.log(line);
     console.log(`  load: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
     console.log(`  requests by the operator: ${Object.entries(t).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    rows.push(`| ${n} | ${(rawMs / 1000).toFixed(1)} s | ${(jobsMs / 1000).toFixed(1)} s | ${ratio.toFixed(2)} | ${(statusMs / 1000).toFixed(1)} s | ${(mine.length / n).toFixed(2)} | ${(rss / 1048576).toFixed(0)} MB |`);
+    // When each kind of write went out, against kubectl's creates (which end at createMs): what competed with them.
+    const buckets = new Map<number, AuditEvent[]>();
+    for (const e of mine) {
+      const b = Math.floor((new Date(e.requestReceivedTimestamp).getTime() - from.getTime()) / (TIMELINE_S * 1000));
+      buckets.set(b, [...(buckets.get(b) ?? []), e]);
+    }
+    console.log(`  operator requests per ${TIMELINE_S} s (kubectl's job creates ended at ${(createMs / 1000).toFixed(1)} s):`);
+    for (const b of [...buckets.keys()].sort((x, y) => x - y)) {
+      console.log(`    ${b * TIMELINE_S}–${(b + 1) * TIMELINE_S} s: ${Object.entries(tally(buckets.get(b)!)).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    }
+    rows.push(`| ${n} | ${(rawMs / 1000).toFixed(1)} s | ${(jobsMs / 1000).toFixed(1)} s | ${ratio.toFixed(2)} | ${(statusMs / 1000).toFixed(1)} s | ${(mine.length / n).toFixed(2)} | ${cpu.toFixed(1)} s | ${(rss / 1048576).toFixed(0)} MB |`);
   }
-  console.log('\n| N | kubectl: N Workflows | N SQLFlowJobs → Workflows | ratio | → all statuses | operator requests/job | operator RSS after |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('\n| N | kubectl: N Workflows | N SQLFlowJobs → Workflows | ratio | → all statuses | operator requests/job | operator CPU | operator RSS after |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   await op.stop();
 } finally {

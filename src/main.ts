@@ -1,7 +1,6 @@
 // sqlflow-operator: wiring only. Flags → clients → controller (+ leader election) → endpoints.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { CoordinationV1Api } from '@kubernetes/client-node';
 import { Controller } from './controller/controller.ts';
 import { JobSource, type SharedInformers } from './fetch/source.ts';
 import { Metrics } from './controller/metrics.ts';
@@ -97,7 +96,7 @@ async function main(): Promise<number> {
     if (cfg.leaderElect) {
       const leNamespace = cfg.leaderElectionNamespace ?? process.env.POD_NAMESPACE ?? cfg.namespace ?? 'default';
       elector = new LeaderElector({
-        api: kc.makeApiClient(CoordinationV1Api), namespace: leNamespace, name: cfg.leaderElectionId, identity, logger: log,
+        api: new Resources(kc), namespace: leNamespace, name: cfg.leaderElectionId, identity, logger: log,
         onStartedLeading: () => {
           log.info('became leader', { lease: `${leNamespace}/${cfg.leaderElectionId}` });
           metrics.leader.set(1);

@@ -13,6 +13,8 @@ export interface DistOperator {
   metricsPort: number;
   /** Resident set size now, from /proc (bytes). */
   rss(): number;
+  /** CPU time used so far, user + system (seconds). */
+  cpuSeconds(): number;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -49,6 +51,8 @@ export async function startDistOperator(dir: string, kubeconfig: string, flags: 
   return {
     child, metricsPort,
     rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
+    // utime + stime (fields 14, 15 of /proc/<pid>/stat, after the parenthesised name) in clock ticks of 10 ms.
+    cpuSeconds: () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ').slice(11, 13).reduce((a, t) => a + Number(t), 0) / 100,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

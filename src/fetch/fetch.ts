@@ -5,11 +5,12 @@
 // once the current step's pod has terminated and its log is drained, and reports eof only when the workflow is
 // complete and its last step drained — never in the gap before Argo creates the next node. With waitSeconds it
 // long-polls: it sleeps on the informers' change notifications and the reader's new lines, never on a timer loop.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { isFinished, type LogsStatus } from '../api/job.ts';
 import { encodeToken, formatStatusCursor, parseStatusCursor, START_CURSOR, type FetchPosition, type LogCursor } from '../api/token.ts';
 import { describeError } from '../kube/errors.ts';
 import { type Logger, silentLogger } from '../kube/logger.ts';
+import { Resources } from '../kube/resources.ts';
 import { jobPhaseOf } from '../workflow/phase.ts';
 import {
   NODE_ID_ANNOTATION, nodeDone, plannedStepCount, WORKFLOW_LABEL, workflowCompleted, workflowSteps, type PodLike, type Step,
@@ -145,7 +146,7 @@ export class Fetcher {
   private readonly cache: ReaderCache | false;
   private readonly status: StatusRecorder | false;
   private readonly log: Logger;
-  private readonly core: CoreV1Api;
+  private readonly kube: Resources;
 
   constructor(o: FetcherOptions) {
     this.kc = o.kc;
@@ -153,7 +154,7 @@ export class Fetcher {
     this.cache = o.cache;
     this.status = o.status ?? false;
     this.log = o.logger ?? silentLogger;
-    this.core = o.kc.makeApiClient(CoreV1Api);
+    this.kube = new Resources(o.kc);
   }
 
   /**
@@ -449,7 +450,7 @@ export class Fetcher {
   /** Confirms with the apiserver (not the cache, which may lag) that the step's pod is gone. */
   private async podGone(namespace: string, workflow: string, nodeID: string): Promise<boolean> {
     try {
-      const list = await this.core.listNamespacedPod({ namespace, labelSelector: `${WORKFLOW_LABEL}=${workflow}` });
+      const list = await this.kube.list<PodObj>({ group: '', version: 'v1', plural: 'pods', namespace }, { labelSelector: `${WORKFLOW_LABEL}=${workflow}` });
       return !list.items.some((p) => p.metadata?.annotations?.[NODE_ID_ANNOTATION] === nodeID);
     } catch (err) {
       this.log.warn('checking whether a step pod exists failed', { namespace, workflow, err: describeError(err) });

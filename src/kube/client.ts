@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+// From its own module, not the index: see scripts/bundle-operator.mjs.
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { shareConnections } from './pool.ts';
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';

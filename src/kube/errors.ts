@@ -1,6 +1,8 @@
 // Classifying apiserver failures. client-node 2.x throws `ApiException {code, body}`; the raw transport in rest.ts
 // throws `KubeHttpError {code, status}`. Both carry an HTTP status in `code`, so the helpers look only at that.
-import { ApiException } from '@kubernetes/client-node';
+// ApiException from its own module: client-node's index would pull every generated API group into the operator's
+// bundle (see scripts/bundle-operator.mjs).
+import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 
 /** The decoded `Status` object the apiserver sends with an error (kind: Status). */
 export interface KubeStatus {

@@ -8,14 +8,15 @@
 // - Every write is a replace carrying the resourceVersion we read: two candidates racing get one 200 and one 409.
 // - release() (on graceful shutdown) writes an empty holder and leaseDurationSeconds=1 so a successor need not wait
 //   out the full lease (client-go's ReleaseOnCancel).
-import type { CoordinationV1Api, V1Lease, V1MicroTime } from '@kubernetes/client-node';
 import { jitter, sleep } from './backoff.ts';
 import { describeError, isConflict, isNotFound, isAlreadyExists } from './errors.ts';
 import { type Logger, silentLogger } from './logger.ts';
+import type { Resources } from './resources.ts';
 import { formatMicroTime } from './time.ts';
 
 export interface LeaderElectionOptions {
-  api: CoordinationV1Api;
+  /** Reads and writes the Lease (coordination.k8s.io/v1). */
+  api: Pick<Resources, 'get' | 'create' | 'replace'>;
   namespace: string;
   /** Lease name, e.g. "sqlflow-operator-leader". */
   name: string;
@@ -36,7 +37,7 @@ export interface LeaderElectionOptions {
   logger?: Logger;
 }
 
-/** Lease spec as written by us: MicroTime fields are strings with microseconds (client-node types them as Date). */
+/** Lease spec as written by us: MicroTime fields are strings with microseconds. */
 interface LeaseRecord {
   holderIdentity: string;
   leaseDurationSeconds: number;
@@ -44,6 +45,16 @@ interface LeaseRecord {
   renewTime: string;
   leaseTransitions: number;
 }
+
+/** A Lease as the apiserver sends it (JSON: MicroTimes are strings). */
+interface Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: Partial<LeaseRecord>;
+}
+
+const leases = (namespace: string) => ({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace });
 
 export class LeaderElector {
   private readonly o: Required<Omit<LeaderElectionOptions, 'onNewLeader' | 'logger'>> &
@@ -55,7 +66,7 @@ export class LeaderElector {
   private running: Promise<void> | undefined;
 
   /** Last Lease object read or written, and when (local monotonic ms) its record last changed. */
-  private observed: V1Lease | undefined;
+  private observed: Lease | undefined;
   private observedKey = '';
   private observedAt = 0;
   private lastHolder: string | undefined;
@@ -149,7 +160,7 @@ export class LeaderElector {
     return Math.max(1, Math.ceil(this.o.leaseDurationMs / 1000));
   }
 
-  private observe(lease: V1Lease): void {
+  private observe(lease: Lease): void {
     const s = lease.spec ?? {};
     const key = JSON.stringify([s.holderIdentity, s.leaseDurationSeconds, String(s.renewTime), String(s.acquireTime), s.leaseTransitions]);
     if (key !== this.observedKey) {
@@ -172,9 +183,9 @@ export class LeaderElector {
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { api, namespace, name, identity } = this.o;
     const now = formatMicroTime();
-    let current: V1Lease;
+    let current: Lease;
     try {
-      current = await api.readNamespacedLease({ name, namespace });
+      current = await api.get<Lease>({ ...leases(namespace), name });
     } catch (err) {
       if (!isNotFound(err)) {
         this.log.warn('reading lease failed', { err: describeError(err) });
@@ -188,9 +199,8 @@ export class LeaderElector {
         leaseTransitions: 0,
       };
       try {
-        const created = await api.createNamespacedLease({
-          namespace,
-          body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: asSpec(record) },
+        const created = await api.create<Lease>(leases(namespace), {
+          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: record,
         });
         this.observe(created);
         return true;
@@ -210,16 +220,12 @@ export class LeaderElector {
     const record: LeaseRecord = {
       holderIdentity: identity,
       leaseDurationSeconds: this.leaseSeconds(),
-      acquireTime: iAmHolder && spec.acquireTime ? microString(spec.acquireTime) : now,
+      acquireTime: iAmHolder && spec.acquireTime ? spec.acquireTime : now,
       renewTime: now,
       leaseTransitions: (spec.leaseTransitions ?? 0) + (iAmHolder ? 0 : 1),
     };
     try {
-      const updated = await api.replaceNamespacedLease({
-        name,
-        namespace,
-        body: { ...current, spec: { ...spec, ...asSpec(record) } },
-      });
+      const updated = await api.replace<Lease>({ ...leases(namespace), name }, { ...current, spec: { ...spec, ...record } });
       this.observe(updated);
       return true;
     } catch (err) {
@@ -235,23 +241,14 @@ export class LeaderElector {
     if (!lease || lease.spec?.holderIdentity !== this.o.identity) return false;
     const now = formatMicroTime();
     try {
-      const updated = await this.o.api.replaceNamespacedLease({
-        name: this.o.name,
-        namespace: this.o.namespace,
-        body: {
-          ...lease,
-          spec: {
-            ...lease.spec,
-            ...asSpec({
-              holderIdentity: '',
-              leaseDurationSeconds: 1,
-              acquireTime: now,
-              renewTime: now,
-              leaseTransitions: lease.spec?.leaseTransitions ?? 0,
-            }),
-          },
-        },
-      });
+      const record: LeaseRecord = {
+        holderIdentity: '',
+        leaseDurationSeconds: 1,
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: lease.spec?.leaseTransitions ?? 0,
+      };
+      const updated = await this.o.api.replace<Lease>({ ...leases(this.o.namespace), name: this.o.name }, { ...lease, spec: { ...lease.spec, ...record } });
       this.observe(updated);
       this.log.info('released lease');
       return true;
@@ -260,18 +257,4 @@ export class LeaderElector {
       return false;
     }
   }
-}
-
-/** client-node types MicroTime as a Date subclass but passes unknown values through; a string keeps microseconds. */
-function asSpec(r: LeaseRecord): V1Lease['spec'] {
-  return {
-    ...r,
-    acquireTime: r.acquireTime as unknown as V1MicroTime,
-    renewTime: r.renewTime as unknown as V1MicroTime,
-  };
-}
-
-function microString(v: unknown): string {
-  if (v instanceof Date) return formatMicroTime(v);
-  return String(v);
 }

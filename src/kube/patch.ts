@@ -5,13 +5,10 @@
 // to strategic merge, which custom resources reject with 415. The fix is a per-call Content-Type header via
 // setHeaderOptions() as the call's second argument; patchOptions() makes it. Custom objects are patched through
 // Resources (resources.ts), which always sends the patch type's Content-Type.
-import {
-  type ConfigurationOptions,
-  type KubernetesObject,
-  type KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import type { ConfigurationOptions, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+// Each from its own module, not the index: see scripts/bundle-operator.mjs.
+import { setHeaderOptions } from '@kubernetes/client-node/dist/middleware.js';
+import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
 import type { PatchCallOptions, PatchType, ResourceRef, Resources } from './resources.ts';
 
 export { isAlreadyExists, isConflict, isGone, isNotFound, statusCode, statusReason } from './errors.ts';

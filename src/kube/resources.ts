@@ -1,4 +1,4 @@
-// Get, list, create, patch and delete any resource by (group, version, plural[, namespace][, name]) over the
+// Get, list, create, replace, patch and delete any resource by (group, version, plural[, namespace][, name]) over the
 // runtime's one HTTP client: the operator's writes (Workflows, job status, events) and the API's and CLI's job
 // calls. Core resources have group ''. Answers are plain JSON objects, as the apiserver sent them.
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -66,6 +66,11 @@ export class Resources {
 
   create<T>(ref: CollectionRef, body: unknown, query?: Query): Promise<T> {
     return this.http.json<T>('POST', collectionPath(ref), { body, ...(query ? { query } : {}) });
+  }
+
+  /** PUT: the whole object, carrying the resourceVersion it was read at (a stale one is answered 409). */
+  replace<T>(ref: ResourceRef, body: unknown): Promise<T> {
+    return this.http.json<T>('PUT', resourcePath(ref), { body });
   }
 
   delete<T = unknown>(ref: ResourceRef, query?: Query): Promise<T> {

@@ -6,10 +6,10 @@
 // Answers are cached for a few seconds (a Fetch loop at 5 calls/s must not cost 10 reviews a second); a revoked
 // right therefore takes up to `cacheMs` to bite.
 import { createHash } from 'node:crypto';
-import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { GROUP, PLURAL } from '../api/job.ts';
 import { describeError } from '../kube/errors.ts';
+import type { Resources } from '../kube/resources.ts';
 import { type Logger, silentLogger } from '../kube/logger.ts';
 
 export type Verb = 'create' | 'get' | 'patch';
@@ -29,22 +29,28 @@ export const allowAll: Authorizer = {
   check: async () => ({ user: 'anonymous (auth: none)', groups: [] }),
 };
 
+/** The parts of the review answers read here. */
+interface TokenReview {
+  status?: { authenticated?: boolean; error?: string; user?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> } };
+}
+interface SubjectAccessReview {
+  status?: { allowed?: boolean; reason?: string };
+}
+
 interface Cached<T> {
   value: T;
   until: number;
 }
 
 export class KubernetesAuthorizer implements Authorizer {
-  private readonly authn: AuthenticationV1Api;
-  private readonly authz: AuthorizationV1Api;
+  private readonly kube: Pick<Resources, 'create'>;
   private readonly cacheMs: number;
   private readonly log: Logger;
   private readonly users = new Map<string, Cached<{ user: string; groups: string[]; uid: string; extra: Record<string, string[]> } | string>>();
   private readonly grants = new Map<string, Cached<boolean | string>>();
 
-  constructor(kc: KubeConfig, opts: { cacheMs?: number; logger?: Logger } = {}) {
-    this.authn = kc.makeApiClient(AuthenticationV1Api);
-    this.authz = kc.makeApiClient(AuthorizationV1Api);
+  constructor(kube: Pick<Resources, 'create'>, opts: { cacheMs?: number; logger?: Logger } = {}) {
+    this.kube = kube;
     this.cacheMs = opts.cacheMs ?? 10_000;
     this.log = opts.logger ?? silentLogger;
   }
@@ -81,10 +87,11 @@ export class KubernetesAuthorizer implements Authorizer {
     if (!c || c.until < now) {
       let value: { user: string; groups: string[]; uid: string; extra: Record<string, string[]> } | string;
       try {
-        const tr = await this.authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } });
+        const tr = await this.kube.create<TokenReview>({ group: 'authentication.k8s.io', version: 'v1', plural: 'tokenreviews' },
+          { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } });
         const u = tr.status?.user;
         value = tr.status?.authenticated && u?.username
-          ? { user: u.username, groups: u.groups ?? [], uid: u.uid ?? '', extra: (u.extra ?? {}) as Record<string, string[]> }
+          ? { user: u.username, groups: u.groups ?? [], uid: u.uid ?? '', extra: u.extra ?? {} }
           : (tr.status?.error ?? 'token not accepted');
       } catch (err) {
         this.log.warn('TokenReview failed', { err: describeError(err) });
@@ -100,13 +107,11 @@ export class KubernetesAuthorizer implements Authorizer {
 
   private async review(who: { user: string; groups: string[]; uid: string; extra: Record<string, string[]> }, verb: Verb, namespace: string): Promise<boolean | string> {
     try {
-      const sar = await this.authz.createSubjectAccessReview({
-        body: {
-          apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
-          spec: {
-            user: who.user, groups: who.groups, uid: who.uid, extra: who.extra,
-            resourceAttributes: { namespace, verb, group: GROUP, resource: PLURAL },
-          },
+      const sar = await this.kube.create<SubjectAccessReview>({ group: 'authorization.k8s.io', version: 'v1', plural: 'subjectaccessreviews' }, {
+        apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
+        spec: {
+          user: who.user, groups: who.groups, uid: who.uid, extra: who.extra,
+          resourceAttributes: { namespace, verb, group: GROUP, resource: PLURAL },
         },
       });
       return sar.status?.allowed === true ? true : (sar.status?.reason ?? false);

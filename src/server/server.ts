@@ -60,19 +60,19 @@ const DRAIN_MS = 300;
 
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const log = (o.logger ?? silentLogger).child({ component: 'api' });
+  const kube = new Resources(o.kc);
   let auth: Authorizer;
   if (o.auth === 'none') {
     log.warn('API AUTHENTICATION IS OFF (auth: none): anyone who reaches this port can run jobs and read every job\'s logs with the operator\'s rights. Use it only for a local stack.');
     auth = allowAll;
   } else if (o.auth === 'kubernetes') {
-    auth = new KubernetesAuthorizer(o.kc, { logger: log });
+    auth = new KubernetesAuthorizer(kube, { logger: log });
   } else {
     auth = o.auth;
   }
   const source = o.source ?? new JobSource(o.kc, {}, log);
   await source.start();
   const cache = new ReaderCache({ ...(o.readerIdleMs !== undefined ? { idleMs: o.readerIdleMs } : {}), ...(o.maxReaders !== undefined ? { maxReaders: o.maxReaders } : {}) });
-  const kube = new Resources(o.kc);
   const status = new StatusRecorder(kube, { logger: log, ...(o.statusIntervalMs !== undefined ? { intervalMs: o.statusIntervalMs } : {}) });
   const fetcher = new Fetcher({ kc: o.kc, source, cache, status, logger: log });
   // proto.SQLFlow's client does not retry a failed Fetch: on shutdown, held Fetches answer first (see close).
@@ -80,7 +80,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const handler = connectNodeAdapter({
     routes: (router) => {
       router.service(SQLFlowService, sqlflowService({ fetcher, source, kube, auth, logger: log }));
-      router.service(SQLFlow, sqlflowProtoService({ kc: o.kc, fetcher, source, kube, auth, logger: log, closing: closing.signal }, { defaultNamespace: 'default', ...o.sqlflow }));
+      router.service(SQLFlow, sqlflowProtoService({ fetcher, source, kube, auth, logger: log, closing: closing.signal }, { defaultNamespace: 'default', ...o.sqlflow }));
     },
     // Long polls may wait up to 60 s; do not let the adapter's default limits cut them.
     readMaxBytes: 16 * 1024 * 1024,

@@ -5,7 +5,6 @@
 import { create } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { HOLD_ANNOTATION } from '../api/hold.ts';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type SQLFlowJob } from '../api/job.ts';
 import { decodeToken, encodeToken, START_CURSOR, TokenError, type FetchPosition } from '../api/token.ts';
@@ -50,7 +49,6 @@ export interface SQLFlowProtoOptions {
 export const DEFAULT_POLL_SECONDS = 10;
 
 export interface SQLFlowProtoDeps {
-  kc: KubeConfig;
   fetcher: Fetcher;
   source: JobSource;
   kube: Resources;
@@ -64,13 +62,12 @@ const DATASOURCE_KEY = 'datasource';
 const FAILED = new Set(['Failed', 'Error']);
 
 export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions): ServiceImpl<typeof SQLFlow> {
-  const core = d.kc.makeApiClient(CoreV1Api);
   const defaultDs = o.defaultDatasource ? parseSecretKey(o.defaultDatasource) : undefined;
 
   async function createSecretFor(job: SQLFlowJob, secretName: string, connStr: string): Promise<void> {
-    await core.createNamespacedSecret({
-      namespace: job.metadata.namespace!,
-      body: {
+    await d.kube.create({ group: '', version: 'v1', plural: 'secrets', namespace: job.metadata.namespace! }, {
+        apiVersion: 'v1',
+        kind: 'Secret',
         metadata: {
           name: secretName,
           labels: { 'sqlflow.org/job': job.metadata.name! },
@@ -79,7 +76,6 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
         },
         type: 'Opaque',
         stringData: { [DATASOURCE_KEY]: connStr },
-      },
     });
   }
 

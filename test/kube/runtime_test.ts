@@ -4,7 +4,6 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiextensionsV1Api,
-  CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   EventsV1Api,
@@ -203,7 +202,7 @@ describe('leader election', () => {
 
   function elector(k: KubeConfig, identity: string, events: string[]): LeaderElector {
     return new LeaderElector({
-      api: k.makeApiClient(CoordinationV1Api),
+      api: new Resources(k),
       namespace: 'default',
       name: 'kube-runtime-test',
       identity,
