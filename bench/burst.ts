@@ -6,11 +6,14 @@
 // (the operator leaves both for after a burst), which is when requests are counted. Also: the operator's API
 // requests per job (audit log), its CPU time over the round and its RSS after each round. The operator runs as shipped, API server on (its
 // Fetch reads the controller's informers); BURST_API=off runs it with --api-addr=0 as earlier figures did.
-// Usage: npm run build && node --import tsx bench/burst.ts   (BURST_N="500,1500,5000" to choose the sizes)
-import { readFileSync } from 'node:fs';
+// Usage: npm run build && node --import tsx bench/burst.ts   (BURST_N="500,1500,5000" to choose the sizes;
+// BURST_CPU_PROF=dir profiles the operator, BURST_APISERVER_PROF=dir the apiserver while the jobs are created)
+import { createWriteStream, readFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeHttp } from '../src/kube/http.ts';
 import { Informer } from '../src/kube/informer.ts';
 import { startControlPlane, type ControlPlane } from '../testenv/controlplane/index.ts';
 import { installWorkflowCrd } from '../testenv/argo/crd.ts';
@@ -48,6 +51,13 @@ async function objectsExist(kc: KubeConfig, path: string, n: number, counts?: (o
   return { done, stop: () => inf.stop() };
 }
 
+async function apiserverProfile(kc: KubeConfig, file: string, seconds: number): Promise<void> {
+  const { res } = await KubeHttp.for(kc).open('GET', '/debug/pprof/profile', { query: { seconds }, timeoutMs: (seconds + 30) * 1000 });
+  if (res.statusCode !== 200) throw new Error(`apiserver profile: HTTP ${res.statusCode}`);
+  await pipeline(res, createWriteStream(file));
+  console.log(`  apiserver CPU profile (${seconds} s): ${file}  (go tool pprof -top ${file})`);
+}
+
 const cp = await startControlPlane({ audit: true });
 const rows: string[] = [];
 try {
@@ -78,7 +88,10 @@ try {
     const from = new Date();
     const cpu0 = op.cpuSeconds();
     const t0 = performance.now();
+    // BURST_APISERVER_PROF=dir: the apiserver's own CPU profile (Go pprof) over the operator side's first seconds.
+    const prof = process.env.BURST_APISERVER_PROF ? apiserverProfile(kc, join(process.env.BURST_APISERVER_PROF, `apiserver-${n}.pprof`), Math.max(3, Math.round(rawMs / 1000))) : undefined;
     const createMs = await kubectlCreate(cp, cp.dir, `jobs-${n}.json`, jobs);
+    await prof;
     const jobsMs = (await watch.done) - t0;
     // Watched only from here, so the timed part carries no watch load the kubectl side does not have.
     const statuses = await objectsExist(kc, `/apis/sqlflow.org/v1alpha1/namespaces/${jobNs}/sqlflowjobs`, n,

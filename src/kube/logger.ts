@@ -35,7 +35,7 @@ export function parseLogLevel(value: string | undefined): LogLevel {
 /** One JSON object per line on stdout: what log collectors in a cluster expect. Errors passed in meta as `err`
  *  are flattened to {message, stack} because JSON.stringify(new Error()) is `{}`. */
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  return winston.createLogger({
+  return levelChecked(winston.createLogger({
     level: parseLogLevel(opts.level ?? process.env.LOG_LEVEL),
     silent: opts.silent ?? false,
     defaultMeta: opts.fields ?? {},
@@ -49,7 +49,21 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       winston.format.json(),
     ),
     transports: [new winston.transports.Console()],
-  });
+  }));
+}
+
+/**
+ * Winston runs every call through its stream and formats (timestamp, JSON) before a transport drops a level it does
+ * not want: a debug line per reconcile cost ~4% of the operator's CPU in a burst at --log-level=warn. The level is
+ * checked first here, for child loggers too.
+ */
+function levelChecked(w: winston.Logger): Logger {
+  const at = (level: LogLevel) => (message: string, meta?: Record<string, unknown>) => {
+    if (w.silent || !w.isLevelEnabled(level)) return;
+    if (meta) w.log(level, message, meta);
+    else w.log(level, message);
+  };
+  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), child: (fields) => levelChecked(w.child(fields)) };
 }
 
 /** A logger that writes nothing; the default inside the runtime so a library call never spams a test's output. */
