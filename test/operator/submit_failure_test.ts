@@ -10,26 +10,7 @@ import { installWorkflowCrd } from '../../testenv/argo/crd.ts';
 import { startLocalArgo } from '../../testenv/argo/index.ts';
 import { assertNoForbidden, installOperator, ROOT, startOperator, type OperatorProcess } from '../../testenv/operator.ts';
 import { Jobs } from '../support/jobs.ts';
-import { until } from '../support/http.ts';
-
-const FREEZE = `apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicy
-metadata: {name: no-workflows}
-spec:
-  failurePolicy: Fail
-  matchConstraints:
-    resourceRules:
-    - {apiGroups: [argoproj.io], apiVersions: ['*'], operations: [CREATE], resources: [workflows]}
-  validations:
-  - {expression: 'false', message: workflows are frozen by policy}
----
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicyBinding
-metadata: {name: no-workflows}
-spec:
-  policyName: no-workflows
-  validationActions: [Deny]
-`;
+import { allowWorkflows, refuseWorkflows } from '../support/admission.ts';
 
 let cp: ControlPlane;
 let op: OperatorProcess | undefined;
@@ -81,10 +62,7 @@ it('is not ready before Argo is installed, and /readyz says why', async () => {
 it('reports a workflow it cannot create, then runs the job once it can', async () => {
   await installWorkflowCrd(cp.kubeConfig());
   argo = await startLocalArgo({ kc: cp.kubeConfig(), kubelet: cp.kubelet! });
-  const policy = await cp.kubectl(['apply', '-f', '-'], { input: FREEZE });
-  assert.equal(policy.code, 0, policy.stderr);
-  const probe = '{"apiVersion":"argoproj.io/v1alpha1","kind":"Workflow","metadata":{"generateName":"probe-"},"spec":{"entrypoint":"x"}}';
-  await until('the policy is in force', async () => (await cp.kubectl(['create', '--dry-run=server', '-f', '-'], { input: probe })).stderr.includes('frozen'), 30_000, 300);
+  await refuseWorkflows(cp, 'no-workflows', 'true', 'workflows are frozen by policy');
   op = await startOperator(cp, sa, [`--step-command=${JSON.stringify(['sh', join(ROOT, 'test', 'fixtures', 'step.sh')])}`]);
   const jobs = new Jobs(cp.kubeConfig());
   await jobs.create('early', { sql: 'SELECT 1' });
@@ -93,7 +71,7 @@ it('reports a workflow it cannot create, then runs the job once it can', async (
   assert.match(waiting.status!.message!, /workflows are frozen by policy/);
   assert.equal(waiting.status!.conditions!.find((c) => c.type === 'Reconciling')?.reason, 'SubmitFailed');
 
-  assert.equal((await cp.kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', 'no-workflows'])).code, 0);
+  await allowWorkflows(cp, 'no-workflows');
   const done = await jobs.phase('early', 'Succeeded', 120_000);
   assert.equal(done.status!.progress, '1/1');
 });
