@@ -9,7 +9,7 @@ import { SQLFlowClient, type FetchResult } from '../client/index.ts';
 import type { JobSummary, RunSpec } from '../client/jobs.ts';
 import type { StepInfo } from '../fetch/fetch.ts';
 import { loadKubeConfig } from '../kube/client.ts';
-import { Resources } from '../kube/resources.ts';
+import { core, Resources } from '../kube/resources.ts';
 import { SQLFlowService, type FetchResponse, type Job as PbJob, type StepInfo as PbStep } from '../gen/sqlflow/v1/sqlflow_pb.ts';
 import { processIo, UsageError, type Io } from './io.ts';
 import { stepLabel, waitingText, type PodWaitView } from './waiting.ts';
@@ -91,7 +91,7 @@ export function openBackend(f: ConnectionFlags, env: NodeJS.ProcessEnv = process
     list: () => client.list(),
     cancel: (name) => client.cancel(name),
     pod: async (namespace, name) => {
-      const p = await new Resources(client.kc).get<{ status?: Omit<PodWaitView, 'name'> }>({ group: '', version: 'v1', plural: 'pods', namespace, name });
+      const p = await new Resources(client.kc).get<{ status?: Omit<PodWaitView, 'name'> }>({ ...core('pods', namespace), name });
       return { name, ...p.status };
     },
     close: () => client.close(),

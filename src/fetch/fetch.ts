@@ -10,7 +10,7 @@ import { isFinished, type LogsStatus } from '../api/job.ts';
 import { encodeToken, formatStatusCursor, parseStatusCursor, START_CURSOR, type FetchPosition, type LogCursor } from '../api/token.ts';
 import { describeError } from '../kube/errors.ts';
 import { type Logger, silentLogger } from '../kube/logger.ts';
-import { Resources } from '../kube/resources.ts';
+import { core, Resources } from '../kube/resources.ts';
 import { jobPhaseOf } from '../workflow/phase.ts';
 import {
   NODE_ID_ANNOTATION, nodeDone, plannedStepCount, WORKFLOW_LABEL, workflowCompleted, workflowSteps, type PodLike, type Step,
@@ -450,7 +450,7 @@ export class Fetcher {
   /** Confirms with the apiserver (not the cache, which may lag) that the step's pod is gone. */
   private async podGone(namespace: string, workflow: string, nodeID: string): Promise<boolean> {
     try {
-      const list = await this.kube.list<PodObj>({ group: '', version: 'v1', plural: 'pods', namespace }, { labelSelector: `${WORKFLOW_LABEL}=${workflow}` });
+      const list = await this.kube.list<PodObj>(core('pods', namespace), { labelSelector: `${WORKFLOW_LABEL}=${workflow}` });
       return !list.items.some((p) => p.metadata?.annotations?.[NODE_ID_ANNOTATION] === nodeID);
     } catch (err) {
       this.log.warn('checking whether a step pod exists failed', { namespace, workflow, err: describeError(err) });

@@ -35,6 +35,9 @@ export interface PatchCallOptions {
   status?: boolean;
 }
 
+/** A core-group (`/api/v1`) collection: `core('pods', ns)`. */
+export const core = (plural: string, namespace?: string): CollectionRef => ({ group: '', version: 'v1', plural, namespace });
+
 /** The REST path of a collection or (with a name) of one object, and optionally its subresource. */
 export function resourcePath(ref: CollectionRef & { name?: string | undefined }, subresource?: string): string {
   const seg = encodeURIComponent;

@@ -16,7 +16,7 @@ import { isExecutorExitLine } from '../fetch/executor.ts';
 import { describeError } from '../kube/errors.ts';
 import { patchCustomObject } from '../kube/patch.ts';
 import type { Logger } from '../kube/logger.ts';
-import type { Resources } from '../kube/resources.ts';
+import { core, type Resources } from '../kube/resources.ts';
 import { split } from '../sql/split.ts';
 import {
   FetchRequestSchema, FetchResponse_ResponsesSchema, FetchResponseSchema, HeadSchema, JobSchema, MessageSchema, ResponseSchema, RowSchema,
@@ -65,17 +65,17 @@ export function sqlflowProtoService(d: SQLFlowProtoDeps, o: SQLFlowProtoOptions)
   const defaultDs = o.defaultDatasource ? parseSecretKey(o.defaultDatasource) : undefined;
 
   async function createSecretFor(job: SQLFlowJob, secretName: string, connStr: string): Promise<void> {
-    await d.kube.create({ group: '', version: 'v1', plural: 'secrets', namespace: job.metadata.namespace! }, {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: {
-          name: secretName,
-          labels: { 'sqlflow.org/job': job.metadata.name! },
-          // Owned by the job: deleted with it by the garbage collector.
-          ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: job.metadata.name!, uid: job.metadata.uid!, blockOwnerDeletion: false }],
-        },
-        type: 'Opaque',
-        stringData: { [DATASOURCE_KEY]: connStr },
+    await d.kube.create(core('secrets', job.metadata.namespace!), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: secretName,
+        labels: { 'sqlflow.org/job': job.metadata.name! },
+        // Owned by the job: deleted with it by the garbage collector.
+        ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: job.metadata.name!, uid: job.metadata.uid!, blockOwnerDeletion: false }],
+      },
+      type: 'Opaque',
+      stringData: { [DATASOURCE_KEY]: connStr },
     });
   }
 
