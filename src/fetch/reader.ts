@@ -52,6 +52,7 @@ export class LogReader extends EventEmitter<{ change: [] }> {
   private res: IncomingMessage | undefined;
   private readonly ac = new AbortController();
   private readonly tracker: CursorTracker;
+  private readonly start: LogCursor;
   private toSkip: number;
   private readonly queue: ParsedLine[] = [];
   private queueHead = 0;
@@ -69,6 +70,7 @@ export class LogReader extends EventEmitter<{ change: [] }> {
     this.follow = opts.follow;
     this.limitBytes = opts.limitBytes;
     this.tracker = new CursorTracker(opts.cursor);
+    this.start = { ...opts.cursor };
     this.toSkip = opts.cursor.k;
     this.parser = new LineParser(opts.cursor.sec);
     this.highWater = opts.highWaterBytes ?? 4 * 1024 * 1024;
@@ -91,11 +93,17 @@ export class LogReader extends EventEmitter<{ change: [] }> {
 
   /** The cache key for the position reached. */
   key(): string {
-    return readerKey(this.target, this.tracker.cursor());
+    return readerKey(this.target, this.cursor());
   }
 
+  /**
+   * The position reached. While the first k lines are still being skipped it is the cursor the reader was opened at:
+   * the tracker's count of the lines skipped so far names a position BEFORE it, and a Fetch stopped mid-skip that
+   * handed that out made the next fresh read deliver the lines between a second time. Once the skip is done the
+   * tracker's cursor is that same cursor again (canonical, cursor.ts).
+   */
   cursor(): LogCursor {
-    return this.tracker.cursor();
+    return this.toSkip > 0 ? { ...this.start } : this.tracker.cursor();
   }
 
   /** Complete lines waiting to be taken. */
