@@ -7,7 +7,9 @@
 // requests per job (audit log), its CPU time over the round and its RSS after each round. The operator runs as shipped, API server on (its
 // Fetch reads the controller's informers); BURST_API=off runs it with --api-addr=0 as earlier figures did.
 // Usage: npm run build && node --import tsx bench/burst.ts   (BURST_N="500,1500,5000" to choose the sizes;
-// BURST_CPU_PROF=dir profiles the operator, BURST_APISERVER_PROF=dir the apiserver while the jobs are created)
+// BURST_CPU_PROF=dir profiles the operator, BURST_APISERVER_PROF=dir the apiserver while the jobs are created;
+// BURST_FLOOR=1 also times kubectl creating the N SQLFlowJobs with the operator stopped: the CRD's own cost, which
+// bounds the ratio whatever the operator does)
 import { createWriteStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { writeFile } from 'node:fs/promises';
@@ -21,6 +23,7 @@ import { installOperator, OPERATOR_NAMESPACE, OPERATOR_SA } from '../testenv/ope
 import { auditEvents, tally, type AuditEvent } from '../test/support/audit.ts';
 import { IMAGE_NODE_FLAGS, startDistOperator } from './support/operator_dist.ts';
 import { freePort } from '../testenv/controlplane/ports.ts';
+import { describeCpu, snapshot } from './support/cpu.ts';
 
 const TIMELINE_S = 2;
 const sizes = (process.env.BURST_N ?? '500,1500,5000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
@@ -65,7 +68,8 @@ try {
   await installWorkflowCrd(kc);
   const sa = await installOperator(cp);
   const apiFlags = process.env.BURST_API === 'off' ? [] : [`--api-addr=127.0.0.1:${await freePort()}`];
-  const op = await startDistOperator(cp.dir, sa, apiFlags, [...IMAGE_NODE_FLAGS, ...(process.env.BURST_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BURST_CPU_PROF}`] : [])]);
+  const startOperator = () => startDistOperator(cp.dir, sa, apiFlags, [...IMAGE_NODE_FLAGS, ...(process.env.BURST_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BURST_CPU_PROF}`] : [])]);
+  let op = await startOperator();
   // kubectl's first call fetches discovery; do it before anything is timed.
   await cp.kubectl(['get', 'workflows.argoproj.io,sqlflowjobs.sqlflow.org', '-A']);
   await new Promise((r) => setTimeout(r, 2000));
@@ -78,21 +82,55 @@ try {
     const raw = Array.from({ length: n }, (_, i) => ({
       apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: `raw-${i}`, namespace: wfNs }, spec: WORKFLOW_SPEC,
     }));
+    const cpuOf = () => snapshot(cp.dir, { operator: op.child.pid! });
+    const rawCpu0 = cpuOf();
     const rawMs = await kubectlCreate(cp, cp.dir, `raw-${n}.json`, raw);
-
-    const watch = await objectsExist(kc, `/apis/argoproj.io/v1alpha1/namespaces/${jobNs}/workflows`, n);
-    const jobs = Array.from({ length: n }, (_, i) => ({
-      apiVersion: 'sqlflow.org/v1alpha1', kind: 'SQLFlowJob', metadata: { name: `job-${i}`, namespace: jobNs },
+    console.log(`  N=${n}, kubectl creating N Workflows: ${describeCpu(rawCpu0, cpuOf())}`);
+    const jobsIn = (ns: string) => Array.from({ length: n }, (_, i) => ({
+      apiVersion: 'sqlflow.org/v1alpha1', kind: 'SQLFlowJob', metadata: { name: `job-${i}`, namespace: ns },
       spec: { workflow: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'job-' }, spec: WORKFLOW_SPEC } },
     }));
+    let floorMs: number | undefined;
+    if (process.env.BURST_FLOOR) {
+      // The same jobs with no operator to act on them, deleted again before it comes back.
+      await op.stop();
+      const floorNs = `floor-${n}`;
+      await core.createNamespace({ body: { metadata: { name: floorNs } } });
+      const floorCpu0 = cpuOf();
+      floorMs = await kubectlCreate(cp, cp.dir, `floor-${n}.json`, jobsIn(floorNs));
+      const floorCpu = describeCpu(floorCpu0, cpuOf());
+      // The least any operator must add: the N Workflow creates, here sent by a second kubectl beside the first.
+      const bothNs = [`both-jobs-${n}`, `both-wf-${n}`];
+      for (const name of bothNs) await core.createNamespace({ body: { metadata: { name } } });
+      const bothCpu0 = cpuOf();
+      const tb = performance.now();
+      await Promise.all([
+        kubectlCreate(cp, cp.dir, `both-jobs-${n}.json`, jobsIn(bothNs[0]!)),
+        kubectlCreate(cp, cp.dir, `both-wf-${n}.json`, raw.map((w) => ({ ...w, metadata: { ...w.metadata, namespace: bothNs[1]! } }))),
+      ]);
+      const bothMs = performance.now() - tb;
+      const bothCpu = describeCpu(bothCpu0, cpuOf());
+      for (const ns of [floorNs, bothNs[0]!]) {
+        const del = await cp.kubectl(['delete', 'sqlflowjobs.sqlflow.org', '--all', '-n', ns, '--wait=true']);
+        if (del.code !== 0) throw new Error(`kubectl delete jobs in ${ns}: ${del.stderr.slice(0, 2000)}`);
+      }
+      op = await startOperator();
+      console.log(`  N=${n}, no operator: kubectl creating N SQLFlowJobs ${(floorMs / 1000).toFixed(1)} s (ratio ${(rawMs / floorMs).toFixed(2)}); ${floorCpu}`);
+      console.log(`  N=${n}, no operator: N SQLFlowJobs and N Workflows by two kubectls at once ${(bothMs / 1000).toFixed(1)} s (ratio ${(rawMs / bothMs).toFixed(2)}); ${bothCpu}`);
+    }
+
+    const watch = await objectsExist(kc, `/apis/argoproj.io/v1alpha1/namespaces/${jobNs}/workflows`, n);
+    const jobs = jobsIn(jobNs);
     const from = new Date();
     const cpu0 = op.cpuSeconds();
+    const jobsCpu0 = cpuOf();
     const t0 = performance.now();
     // BURST_APISERVER_PROF=dir: the apiserver's own CPU profile (Go pprof) over the operator side's first seconds.
     const prof = process.env.BURST_APISERVER_PROF ? apiserverProfile(kc, join(process.env.BURST_APISERVER_PROF, `apiserver-${n}.pprof`), Math.max(3, Math.round(rawMs / 1000))) : undefined;
     const createMs = await kubectlCreate(cp, cp.dir, `jobs-${n}.json`, jobs);
     await prof;
     const jobsMs = (await watch.done) - t0;
+    console.log(`  N=${n}, N SQLFlowJobs until N Workflows: ${describeCpu(jobsCpu0, cpuOf())}`);
     // Watched only from here, so the timed part carries no watch load the kubectl side does not have.
     const statuses = await objectsExist(kc, `/apis/sqlflow.org/v1alpha1/namespaces/${jobNs}/sqlflowjobs`, n,
       (j) => Boolean((j as { status?: { workflowName?: string } }).status?.workflowName));
@@ -105,6 +143,10 @@ try {
     const mine = (await auditEvents(cp.auditLog!, `system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_SA}`, from))
       .filter((e) => e.objectRef?.namespace === jobNs || e.objectRef?.namespace === undefined);
     const t = tally(mine);
+    // Everyone else's requests on the jobs' namespace in the same window, but kubectl's creates: the garbage
+    // collector, the bench's own watches. Writes here compete with the timed creates as the operator's do.
+    const others = (await auditEvents(cp.auditLog!, (u) => u !== `system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_SA}`, from))
+      .filter((e) => e.objectRef?.namespace === jobNs && !(e.verb === 'create' && e.objectRef.resource === 'sqlflowjobs'));
     const rss = op.rss();
     const cpu = op.cpuSeconds() - cpu0;
     const ratio = rawMs / jobsMs;
@@ -115,6 +157,7 @@ try {
     console.log(line);
     console.log(`  load: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
     console.log(`  requests by the operator: ${Object.entries(t).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`  requests by others (not kubectl's job creates): ${Object.entries(tally(others)).sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
     // When each kind of write went out, against kubectl's creates (which end at createMs): what competed with them.
     const buckets = new Map<number, AuditEvent[]>();
     for (const e of mine) {

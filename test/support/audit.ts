@@ -11,14 +11,16 @@ export interface AuditEvent {
   requestReceivedTimestamp: string;
 }
 
-export async function auditEvents(file: string, username: string, since: Date): Promise<AuditEvent[]> {
+/** `username`: one identity, or a test on the name (for "everyone but …"). */
+export async function auditEvents(file: string, username: string | ((name: string) => boolean), since: Date): Promise<AuditEvent[]> {
+  const who = typeof username === 'string' ? (name: string) => name === username : username;
   const text = await readFile(file, 'utf8');
   const out: AuditEvent[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
     const e = JSON.parse(line) as AuditEvent;
     // One event per request: ResponseComplete, or ResponseStarted for long-running watches.
-    if (e.user.username !== username || (e.stage !== 'ResponseComplete' && e.stage !== 'ResponseStarted')) continue;
+    if (!who(e.user.username) || (e.stage !== 'ResponseComplete' && e.stage !== 'ResponseStarted')) continue;
     if (e.stage === 'ResponseComplete' && e.verb === 'watch') continue;
     if (new Date(e.requestReceivedTimestamp) < since) continue;
     out.push(e);
