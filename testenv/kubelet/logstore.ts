@@ -19,9 +19,14 @@ export interface ContainerLog {
 
 const key = (ns: string, pod: string, container: string) => `${ns}/${pod}/${container}`;
 
+/**
+ * The wall clock in nanoseconds, never going backwards: the epoch read once, then the monotonic clock's progress.
+ * (Date's milliseconds plus hrtime's sub-millisecond digits, as before, went back by up to 1 ms whenever hrtime's
+ * digits wrapped inside one of Date's milliseconds; a real kubelet's stamps come from one clock.)
+ */
+const EPOCH_AT_START = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 export function nowNanos(): bigint {
-  // Date has millisecond precision; hrtime supplies the rest so lines stay ordered.
-  return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+  return EPOCH_AT_START + process.hrtime.bigint();
 }
 
 export class LogStore {
