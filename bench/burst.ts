@@ -7,7 +7,8 @@
 // requests per job (audit log), its CPU time over the round and its RSS after each round. The operator runs as shipped, API server on (its
 // Fetch reads the controller's informers); BURST_API=off runs it with --api-addr=0 as earlier figures did.
 // Usage: npm run build && node --import tsx bench/burst.ts   (BURST_N="500,1500,5000" to choose the sizes;
-// BURST_CPU_PROF=dir profiles the operator, BURST_APISERVER_PROF=dir the apiserver while the jobs are created;
+// BURST_CPU_PROF=dir profiles the operator, BURST_APISERVER_PROF=dir the apiserver while the jobs are created (and,
+// with BURST_FLOOR, while the two kubectls create theirs);
 // BURST_FLOOR=1 also times kubectl creating the N SQLFlowJobs with the operator stopped: the CRD's own cost, which
 // bounds the ratio whatever the operator does)
 import { createWriteStream, readFileSync } from 'node:fs';
@@ -105,12 +106,15 @@ try {
       for (const name of bothNs) await core.createNamespace({ body: { metadata: { name } } });
       const bothCpu0 = cpuOf();
       const tb = performance.now();
+      // The same profile window as the operator side's below, to compare where the apiserver's CPU goes.
+      const bothProf = process.env.BURST_APISERVER_PROF ? apiserverProfile(kc, join(process.env.BURST_APISERVER_PROF, `apiserver-floor-${n}.pprof`), Math.max(3, Math.round(rawMs / 1000))) : undefined;
       await Promise.all([
         kubectlCreate(cp, cp.dir, `both-jobs-${n}.json`, jobsIn(bothNs[0]!)),
         kubectlCreate(cp, cp.dir, `both-wf-${n}.json`, raw.map((w) => ({ ...w, metadata: { ...w.metadata, namespace: bothNs[1]! } }))),
       ]);
       const bothMs = performance.now() - tb;
       const bothCpu = describeCpu(bothCpu0, cpuOf());
+      await bothProf;
       console.log(`  N=${n}, no operator: kubectl creating N SQLFlowJobs ${(floorMs / 1000).toFixed(1)} s (ratio ${(rawMs / floorMs).toFixed(2)}); ${floorCpu}`);
       console.log(`  N=${n}, no operator: N SQLFlowJobs and N Workflows by two kubectls at once ${(bothMs / 1000).toFixed(1)} s (ratio ${(rawMs / bothMs).toFixed(2)}); ${bothCpu}`);
       // One DELETE of the collection per namespace (kubectl delete --all --wait deletes and waits one by one: minutes).
